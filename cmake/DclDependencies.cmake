@@ -1,0 +1,47 @@
+# Dependencies, found the way their Debian packages ship them.
+find_package(PkgConfig)
+
+find_package(OpenCL REQUIRED)
+include(CheckSymbolExists)
+set(CMAKE_REQUIRED_INCLUDES ${OpenCL_INCLUDE_DIRS})
+set(CMAKE_REQUIRED_DEFINITIONS -DCL_TARGET_OPENCL_VERSION=300)
+check_symbol_exists(CL_VERSION_3_0 "CL/cl.h" DCL_HAVE_CL3)
+unset(CMAKE_REQUIRED_DEFINITIONS)
+unset(CMAKE_REQUIRED_INCLUDES)
+if(DCL_HAVE_CL3)
+  set(DCL_CL_TARGET_VERSION 300)
+else()
+  set(DCL_CL_TARGET_VERSION 120)
+endif()
+
+# CLBlast: its CMake config (target `clblast`, no version file), pkg-config as the fallback.
+add_library(dcl_clblast INTERFACE)
+add_library(dcl::clblast ALIAS dcl_clblast)
+find_package(CLBlast CONFIG QUIET)
+if(TARGET clblast)
+  target_link_libraries(dcl_clblast INTERFACE clblast)
+  message(STATUS "CLBlast: CMake config")
+else()
+  pkg_check_modules(CLBLAST REQUIRED IMPORTED_TARGET clblast>=1.5)
+  target_link_libraries(dcl_clblast INTERFACE PkgConfig::CLBLAST)
+  message(STATUS "CLBlast: pkg-config ${CLBLAST_VERSION}")
+endif()
+
+# cJSON: pkg-config (libcjson), else its CMake config variables.
+add_library(dcl_cjson INTERFACE)
+add_library(dcl::cjson ALIAS dcl_cjson)
+if(PKG_CONFIG_FOUND)
+  pkg_check_modules(CJSON QUIET IMPORTED_TARGET libcjson)
+endif()
+if(TARGET PkgConfig::CJSON)
+  target_link_libraries(dcl_cjson INTERFACE PkgConfig::CJSON)
+else()
+  find_package(cJSON CONFIG REQUIRED)
+  target_include_directories(dcl_cjson INTERFACE ${CJSON_INCLUDE_DIRS})
+  target_link_libraries(dcl_cjson INTERFACE ${CJSON_LIBRARIES})
+endif()
+
+# Extra libraries that modules add (tokenizer: Unicode and regular expressions).
+set(DCL_EXTRA_LIBS "")
+# DCL-DEPS tokenizer
+# DCL-DEPS-END tokenizer

@@ -1,0 +1,44 @@
+/* The context object: one device, its queue, program cache and settings. Internal. */
+#ifndef DCL_HOST_CONTEXT_H
+#define DCL_HOST_CONTEXT_H
+
+#include <CL/cl.h>
+
+#include "debertacl.h"
+#include "util.h"
+
+typedef struct dcl_program_entry {
+    char *name;    /* kernel file name without .cl */
+    char *options; /* full build options */
+    cl_program program;
+    struct dcl_program_entry *next;
+} dcl_program_entry;
+
+struct dcl_context {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context cl_ctx;
+    cl_command_queue queue;
+    int owns_cl; /* 0 when the app gave us its context and queue (we hold references anyway) */
+    int profiling;
+    dcl_device_info info;
+
+    char *cache_dir; /* NULL: disk cache off */
+    char *defines;   /* the #define header prepended to every program (profile + quirks) */
+    dcl_program_entry *programs;
+    dcl_cache_stats stats;
+
+    dcl_log_callback log_cb;
+    void *log_user;
+    dcl_log_level log_level;
+    char last_error[DCL_ERROR_MAX];
+};
+
+/* Text for an OpenCL error code ("CL_OUT_OF_RESOURCES"). */
+const char *dcl_cl_error_name(cl_int err);
+
+/* Shorthand for an OpenCL failure: keeps the raw code in the message. */
+#define DCL_CL_FAIL(ctx, err, what)                                                              \
+    dcl_fail((ctx), DCL_ERR_OPENCL, "%s failed: %s (%d)", (what), dcl_cl_error_name(err), (int)(err))
+
+#endif
