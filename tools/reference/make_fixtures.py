@@ -33,7 +33,6 @@ import safetensors.torch
 import torch
 import transformers
 from transformers import (
-    AutoModel,
     DebertaConfig,
     DebertaForMaskedLM,
     DebertaForQuestionAnswering,
@@ -239,6 +238,25 @@ BIG_REL_TABLES = {"position_buckets": 256, "max_relative_positions": 512,
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+def check_versions():
+    """Warn (stderr) when the installed versions differ from requirements.txt."""
+    req = os.path.join(os.path.dirname(os.path.abspath(__file__)), "requirements.txt")
+    have = {"torch": torch.__version__.split("+")[0], "transformers": transformers.__version__,
+            "safetensors": safetensors.__version__, "numpy": np.__version__}
+    try:
+        lines = open(req).read().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        line = line.split("#")[0].strip()
+        if "==" not in line:
+            continue
+        name, ver = (x.strip() for x in line.split("==", 1))
+        if name in have and have[name] != ver:
+            print("warning: %s %s installed, requirements.txt pins %s; the fixtures may not be "
+                  "byte-identical to the committed ones" % (name, have[name], ver), file=sys.stderr)
+
+
 def setup_torch():
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
@@ -623,6 +641,14 @@ def build_rel_index(out_dir, base_specs, manifest):
     return tables
 
 
+def reload_folder(folder, cls):
+    """Load a saved folder back the way a user would (float32). Reference outputs are computed
+    from this reloaded model, so that they are exactly what from_pretrained + forward give."""
+    model = cls.from_pretrained(folder, dtype=torch.float32)
+    model.eval()
+    return model
+
+
 def save_model_folder(model, folder):
     if os.path.isdir(folder):
         shutil.rmtree(folder)
@@ -650,6 +676,7 @@ def main():
     ap.add_argument("--out", required=True, help="output directory (e.g. tests/data/reference)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
+    check_versions()
     setup_torch()
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
@@ -763,6 +790,7 @@ def main():
         folder = os.path.join(out, "models", spec["name"])
         save_model_folder(model, folder)
         built[spec["name"]] = (model, spec)
+        model = reload_folder(folder, BASE_CLASSES[fam])
         record_model(spec["name"], model, fam, None, spec["variant"], spec["config"], spec["seed"], None,
                      long_len=spec["long_len"])
         with_types = spec["config"].get("type_vocab_size", 0) > 0
@@ -780,7 +808,7 @@ def main():
         cfg = make_config(fam, base_spec["config"], head_config_extra(head))
         torch.manual_seed(hs["seed"])
         model = HEAD_CLASSES[fam][head](cfg)
-        missing = model.deberta.load_state_dict(base_model.state_dict(), strict=True)
+        model.deberta.load_state_dict(base_model.state_dict(), strict=True)
         randomize_parameters(model, hs["seed"], only_prefix_not="deberta.")
         model.eval()
         folder = os.path.join(out, "models", hs["name"])
@@ -796,6 +824,7 @@ def main():
         variant = "%s + %s head (encoder weights identical to %s)" % (hs["base"], head, hs["base"])
         record_model(hs["name"], model, fam, head, variant, base_spec["config"], hs["seed"], hs["base"],
                      extra_tensors=extra)
+        model = reload_folder(folder, HEAD_CLASSES[fam][head])
         with_types = base_spec["config"].get("type_vocab_size", 0) > 0
         mc = head == "mc"
         for case in ("single", "batch"):
@@ -823,7 +852,7 @@ def main():
                      "%s weights cast to %s (same config)" % (ds["base"], ds["dtype"]),
                      base_spec["config"], base_spec["seed"], ds["base"], dtype=ds["dtype"])
         # reference outputs: transformers loads the cast weights upcast to float32
-        m32 = AutoModel.from_pretrained(folder, dtype=torch.float32).eval()
+        m32 = reload_folder(folder, BASE_CLASSES[base_spec["family"]])
         with_types = base_spec["config"].get("type_vocab_size", 0) > 0
         for case in ("single", "batch"):
             inputs = case_inputs(ds["name"], case, with_types, base_spec["long_len"], False)
@@ -864,6 +893,16 @@ def main():
                 "keeps only masked positions)."),
         "mlm_head": ("MLM models use config legacy=false: lm_predictions.lm_head.{dense,LayerNorm,"
                      "bias}; logits = LN(gelu(dense(h))) @ word_embeddings^T + bias."),
+        "weight_names": ("base-model folders (DebertaModel / DebertaV2Model, including *_f16 / "
+                         "*_bf16) are saved without the 'deberta.' prefix (embeddings.*, encoder.*); "
+                         "head folders prefix the encoder with 'deberta.' (as microsoft checkpoints do) "
+                         "and add the head tensors (lm_predictions.lm_head.*, pooler.dense.*, "
+                         "classifier.*, qa_outputs.*)."),
+        "config_json": ("written by save_pretrained of transformers %s: pos_att_type is stored as a "
+                        "JSON list (e.g. [\"p2c\", \"c2p\"]), not the 'p2c|c2p' string microsoft "
+                        "configs use; a 'dtype' key gives the stored weight dtype; position_buckets, "
+                        "share_att_key, norm_rel_ebd, conv_*, embedding_size, attention_head_size are "
+                        "present only when set." % transformers.__version__),
         "head_models": ("head models share the encoder weights of their base model bit-for-bit, "
                         "but use their own inputs."),
         "diagnostics": diag,
