@@ -171,7 +171,7 @@ static void st_open(const char *rel, st_file *st)
     cJSON_ArrayForEach(t, st->header)
     {
         const cJSON *dt, *shape, *offs, *d;
-        size_t elems = 1, esz, a, b;
+        size_t elems = 1, esz = 0, a, b;
         if (strcmp(t->string, "__metadata__") == 0)
             continue;
         if (!cJSON_IsObject(t))
