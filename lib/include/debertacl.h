@@ -187,10 +187,128 @@ DCL_API dcl_status dcl_context_build_program(dcl_context *ctx, const char *name,
 
 /* ==== model (checkpoints) ===================================================================== */
 /* DCL-SECTION model */
+/* A model: config and weights on one context's device. Immutable after load: several sessions
+ * (threads) may use one model at once. Free it before its context. */
+typedef struct dcl_model dcl_model;
+
+/* Task heads found in the checkpoint (bit mask). */
+#define DCL_HEAD_MLM 0x1u              /* lm_predictions.lm_head (masked LM, legacy=False form) */
+#define DCL_HEAD_SEQUENCE_CLASS 0x2u   /* pooler + classifier [num_labels, H] */
+#define DCL_HEAD_TOKEN_CLASS 0x4u      /* classifier per token */
+#define DCL_HEAD_QA 0x8u               /* qa_outputs [2, H] */
+#define DCL_HEAD_MULTIPLE_CHOICE 0x10u /* pooler + classifier [1, H] (v2) */
+#define DCL_HEAD_EMD 0x20u             /* absolute position embeddings present: the original
+                                          enhanced mask decoder can run */
+
+typedef struct dcl_model_params {
+    /* Which head to use when the architecture in config.json does not say it (a bare encoder
+     * checkpoint): 0 = from config.json's "architectures". */
+    unsigned head;
+    /* Synthesised models: seed of the random weights. */
+    uint64_t seed;
+    /* Log progress (INFO) for checkpoints larger than this many bytes; 0: never. */
+    uint64_t progress_bytes;
+} dcl_model_params;
+
+DCL_API dcl_model_params dcl_model_default_params(void);
+
+/** Loads a Hugging Face model folder (config.json + model.safetensors, or a sharded
+ *  model.safetensors.index.json) onto the context's device. F32, F16 and BF16 tensors are
+ *  accepted and kept as F32 on the device. A folder with only pytorch_model.bin gets
+ *  DCL_ERR_FORMAT with a message that names tools/convert_checkpoint.py. Config values this
+ *  library does not handle give DCL_ERR_UNSUPPORTED naming the field and value. */
+DCL_API dcl_status dcl_model_load(dcl_context *ctx, const char *path, const dcl_model_params *params,
+                                  dcl_model **out);
+
+/** Builds a model with random weights at the real shapes of a preset ("deberta-v3-xsmall",
+ *  "deberta-v3-small", "deberta-v3-base", "deberta-v3-large", "mdeberta-v3-base",
+ *  "deberta-v2-xlarge", "deberta-v2-xxlarge", "deberta-base", "deberta-large") or of a
+ *  config.json path (a file or a folder holding one). No weight file is read. Used by
+ *  benchmarks and demos. */
+DCL_API dcl_status dcl_model_synthesize(dcl_context *ctx, const char *preset_or_config,
+                                        const dcl_model_params *params, dcl_model **out);
+
+DCL_API void dcl_model_free(dcl_model *model);
+
+typedef struct dcl_model_info {
+    int version;                /* 1: deberta (v1), 2: deberta-v2 (v2, v3, mDeBERTa) */
+    char model_type[32];        /* "deberta" or "deberta-v2" */
+    char architecture[64];      /* first of config.json "architectures", or "" */
+    int vocab_size;
+    int hidden_size;
+    int num_layers;
+    int num_heads;
+    int head_size;              /* attention_head_size */
+    int intermediate_size;
+    int embedding_size;
+    int max_position_embeddings;
+    int type_vocab_size;
+    int position_buckets;       /* 0 when not used */
+    int max_relative_positions; /* after the config's defaulting */
+    int num_labels;             /* of the classification head, 0 if none */
+    unsigned heads;             /* DCL_HEAD_* found in the checkpoint */
+    uint64_t parameters;        /* number of weights on the device */
+    uint64_t device_bytes;      /* bytes of device memory the weights and constants use */
+    int synthetic;              /* nonzero for dcl_model_synthesize() models */
+} dcl_model_info;
+
+DCL_API dcl_status dcl_model_get_info(const dcl_model *model, dcl_model_info *info);
+
+/** Name of label `index` from config.json's id2label ("LABEL_<index>" when absent); NULL when
+ *  index is out of range. Owned by the model. */
+DCL_API const char *dcl_model_label(const dcl_model *model, int index);
 /* DCL-SECTION-END model */
 
 /* ==== session (encoder forward) =============================================================== */
 /* DCL-SECTION session */
+/* A session: the per-thread workspace of one model, sized once for its largest batch and length,
+ * so that dcl_encode() allocates no device memory. One session per thread; a model may have many. */
+typedef struct dcl_session dcl_session;
+
+typedef struct dcl_session_params {
+    int max_batch;  /* largest batch dcl_encode() accepts (default 8) */
+    int max_length; /* longest sequence (default 512; at most what the model allows) */
+    int profile;    /* nonzero: wait after every kernel and GEMM and add up their wall times
+                       (dcl_session_timings); slows the forward pass, for profiling only */
+} dcl_session_params;
+
+DCL_API dcl_session_params dcl_session_default_params(void);
+DCL_API dcl_status dcl_session_create(dcl_model *model, const dcl_session_params *params, dcl_session **out);
+DCL_API void dcl_session_free(dcl_session *session);
+
+/* One batch of B sequences of length L, row-major [B, L]. */
+typedef struct dcl_batch {
+    int batch;
+    int length;
+    const int32_t *input_ids;      /* ids in [0, vocab_size) */
+    const int32_t *attention_mask; /* 1 real token, 0 padding; NULL: all ones */
+    const int32_t *token_type_ids; /* NULL: all zeros; ignored when the model has no token types */
+} dcl_batch;
+
+/* Where dcl_encode() writes; every pointer may be NULL (not wanted). Memory belongs to the app. */
+typedef struct dcl_outputs {
+    float *last_hidden_state; /* [B, L, hidden_size] */
+    float **hidden_states;    /* num_layers + 1 pointers (embeddings, then each layer), each [B, L, hidden] */
+    float **attentions;       /* num_layers pointers, each [B, num_heads, L, L] attention probabilities */
+} dcl_outputs;
+
+/** Runs the encoder, as transformers' DebertaModel / DebertaV2Model forward in eval mode.
+ *  Values at padding positions are unspecified. Invalid input (an id outside the vocabulary, a
+ *  token type outside type_vocab_size, B or L of 0 or beyond the session's maximum) returns
+ *  DCL_ERR_RANGE or DCL_ERR_INVALID_ARGUMENT and writes nothing. */
+DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, const dcl_outputs *outputs);
+
+typedef struct dcl_timings {
+    double total_seconds;  /* wall time of the last dcl_encode() */
+    double gemm_seconds;   /* with params.profile: wall time spent in GEMMs (clFinish after each) */
+    double kernel_seconds; /* with params.profile: wall time in this library's own kernels */
+    unsigned gemm_calls, kernel_launches;
+} dcl_timings;
+
+DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *timings);
+
+/** The last error of the session's model's context. */
+DCL_API const char *dcl_session_last_error(const dcl_session *session);
 /* DCL-SECTION-END session */
 
 /* ==== tokenizer ================================================================================ */

@@ -1,0 +1,125 @@
+/* DeBERTa's disentangled attention scores fused with the mask and the row softmax, and a plain
+ * row softmax. One work-group of ATT_WG items per score row; item lid handles columns
+ * j = lid, lid + ATT_WG, ... in every pass (coalesced, and each item re-reads only what it wrote
+ * itself, so the row can be kept in place in `scores`). OpenCL C 1.2. */
+#ifndef ATT_WG
+#define ATT_WG 128 /* work-group size; any power of two 1..1024; the host launches exactly this */
+#endif
+
+#if (ATT_WG < 1) || (ATT_WG > 1024) || ((ATT_WG & (ATT_WG - 1)) != 0)
+#error "ATT_WG must be a power of two in [1, 1024]"
+#endif
+
+/* Max / sum of v over the work-group (tree in local memory); every item gets the result. Must be
+ * reached by all items of the group. */
+float dcl_att_group_max(float v, __local float *red)
+{
+    const uint lid = get_local_id(0);
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint s = ATT_WG / 2; s > 0; s >>= 1) {
+        if (lid < s)
+            red[lid] = fmax(red[lid], red[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+float dcl_att_group_sum(float v, __local float *red)
+{
+    const uint lid = get_local_id(0);
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint s = ATT_WG / 2; s > 0; s >>= 1) {
+        if (lid < s)
+            red[lid] += red[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float r = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+/* Softmax of row[0..n) in place, given per-item partial max `m` over the item's columns, which
+ * already hold the final scores. Masked scores are -FLT_MAX (never -inf): with every score
+ * -FLT_MAX the max is -FLT_MAX, s - max == 0 and the row becomes uniform; a masked score in a
+ * row with a finite max gives (-FLT_MAX - max) <= -FLT_MAX (or -inf), exp of which is 0. */
+void dcl_att_softmax_tail(__global float *row, const uint n, float m, __local float *red)
+{
+    const uint lid = get_local_id(0);
+    m = dcl_att_group_max(m, red);
+    float sum = 0.0f;
+    for (uint j = lid; j < n; j += ATT_WG) {
+        const float e = exp(row[j] - m);
+        row[j] = e;
+        sum += e;
+    }
+    sum = dcl_att_group_sum(sum, red);
+    const float inv = 1.0f / sum; /* sum >= 1: the max term is exp(0) */
+    for (uint j = lid; j < n; j += ATT_WG)
+        row[j] *= inv;
+}
+
+/* Row r = (h*B + b)*L + i (h < NH, b < B, i < L) of scores [NH*B, L, L], which holds Q_i.K_j:
+ *   s_j = (scores[r*L+j] (+ c2p[r*NSR + k] if use_c2p) (+ p2c[(r - i + j)*NSR + k] if use_p2c))
+ *         * inv_scale,   k = slot[i - j + L - 1]  (in [0, NSR))
+ * (c2p, p2c are [NH, B*L, NSR]: their row h*B*L + b*L + i is r); s_j = -FLT_MAX where
+ * mask[b*L+i] == 0 or mask[b*L+j] == 0; then scores[r*L + j] = softmax_j(s).
+ * A fully masked query row is uniform 1/L (transformers >= 4.47). c2p / p2c are not read when
+ * their flag is 0, nor for masked pairs.
+ * Global size: (NH*B*L rounded up to anything) * ATT_WG, local size ATT_WG; one group per row. */
+__kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1))) void
+dcl_disentangled_softmax(const uint B, const uint L, const uint NH, __global float *scores, __global const float *c2p,
+                         __global const float *p2c, __global const int *slot, const uint NSR,
+                         __global const float *mask, const float inv_scale, const int use_c2p, const int use_p2c)
+{
+    __local float red[ATT_WG];
+    const uint r = get_group_id(0);
+    const uint lid = get_local_id(0);
+    /* Spare groups (r >= NH*B*L) run empty loops but still reach every barrier: no early return
+     * in a kernel with barriers (PoCL 3.1 miscompiles the loops after one). */
+    const uint n = r < NH * B * L ? L : 0u;
+    const uint i = n ? r % L : 0u;
+    const uint b = n ? (r / L) % B : 0u;
+    __global float *row = scores + (size_t)r * L;
+    __global const float *mrow = mask + (size_t)b * L;
+    /* a padding query masks every pair: all scores -FLT_MAX, softmax uniform 1/L */
+    const int query_ok = n && mrow[i] != 0.0f;
+    __global const float *c2p_row = c2p + (size_t)r * NSR;
+    __global const float *p2c_rows = p2c + (size_t)(r - i) * NSR; /* row of key j: + j*NSR */
+
+    float m = -FLT_MAX;
+    for (uint j = lid; j < n; j += ATT_WG) {
+        float s = -FLT_MAX;
+        if (query_ok && mrow[j] != 0.0f) {
+            const uint k = (uint)slot[L - 1 + i - j];
+            float acc = row[j];
+            if (use_c2p)
+                acc += c2p_row[k];
+            if (use_p2c)
+                acc += p2c_rows[(size_t)j * NSR + k];
+            s = acc * inv_scale;
+        }
+        row[j] = s;
+        m = fmax(m, s);
+    }
+    dcl_att_softmax_tail(row, n, m, red);
+}
+
+/* x[r*n + j] = softmax_j(x[r*n + :]) in place, for r < rows.
+ * Global size: (rows rounded up to anything) * ATT_WG, local size ATT_WG; one group per row. */
+__kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1))) void dcl_softmax_rows(const uint rows, const uint n,
+                                                                                 __global float *x)
+{
+    __local float red[ATT_WG];
+    const uint r = get_group_id(0);
+    const uint lid = get_local_id(0);
+    const uint nn = r < rows ? n : 0u; /* spare groups: empty loops, every barrier reached */
+    __global float *row = x + (size_t)r * n;
+    float m = -FLT_MAX;
+    for (uint j = lid; j < nn; j += ATT_WG)
+        m = fmax(m, row[j]);
+    dcl_att_softmax_tail(row, nn, m, red);
+}

@@ -1,0 +1,414 @@
+#include "encoder.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "relpos.h"
+
+static void release(cl_mem *m)
+{
+    if (*m) {
+        clReleaseMemObject(*m);
+        *m = NULL;
+    }
+}
+
+void dcl_session_free_impl(dcl_session *s)
+{
+    if (!s)
+        return;
+    if (s->ctx && s->ctx->queue)
+        clFinish(s->ctx->queue);
+    cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->emb,
+                     &s->qkv,   &s->q,     &s->k,     &s->v,     &s->scores, &s->c2p, &s->p2c, &s->ctxh,
+                     &s->ctxm,  &s->tmp,   &s->inter, &s->cols,  &s->gemm_temp};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        release(all[i]);
+    dcl_ops_release(&s->ops);
+    free(s->h_ids);
+    free(s->h_types);
+    free(s->h_slot);
+    free(s->h_mask);
+    free(s);
+}
+
+static dcl_status buf(dcl_session *s, size_t floats, cl_mem *out)
+{
+    return dcl_buffer_create(s->ctx, floats * sizeof(float), NULL, out);
+}
+
+dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
+{
+    double t0 = s->profile ? dcl_now() : 0;
+    dcl_status st = dcl_gemm(s->ctx, g, temp);
+    s->timings.gemm_calls++;
+    if (s->profile) {
+        clFinish(s->ctx->queue);
+        s->timings.gemm_seconds += dcl_now() - t0;
+    }
+    return st;
+}
+
+static dcl_status linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, size_t w_off, cl_mem y)
+{
+    dcl_gemm_args g = {0};
+    g.trans_b = 1;
+    g.m = m;
+    g.n = n;
+    g.k = k;
+    g.alpha = 1.0f;
+    g.a = x;
+    g.lda = k;
+    g.b = w;
+    g.b_off = w_off;
+    g.ldb = k;
+    g.c = y;
+    g.ldc = n;
+    return dcl_session_gemm(s, &g, s->gemm_temp);
+}
+
+dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dcl_session **out)
+{
+    const dcl_config *c = &m->cfg;
+    dcl_context *ctx = m->ctx;
+    if (p->max_batch < 1 || p->max_length < 1)
+        return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "session: max_batch and max_length must be at least 1");
+    if (c->position_biased_input && p->max_length > c->max_position_embeddings)
+        return dcl_fail(ctx, DCL_ERR_RANGE, "session: max_length %d exceeds max_position_embeddings %d of a model "
+                        "with absolute positions", p->max_length, c->max_position_embeddings);
+    dcl_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    s->model = m;
+    s->ctx = ctx;
+    s->max_batch = p->max_batch;
+    s->max_length = p->max_length;
+    s->profile = p->profile != 0;
+    const size_t T = (size_t)p->max_batch * (size_t)p->max_length, L = (size_t)p->max_length;
+    const size_t H = (size_t)c->hidden_size, E = (size_t)c->embedding_size, A = (size_t)c->all_head_size;
+    const size_t NH = (size_t)c->num_heads, I = (size_t)c->intermediate_size;
+    size_t slots = 0;
+    if (m->ns) {
+        /* the most slots any length up to max_length uses */
+        int *tab = malloc((2 * L - 1) * sizeof *tab);
+        if (!tab) {
+            free(s);
+            return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+        }
+        int lo, cnt;
+        dcl_rel_slot_table(c, (int)L, tab, &lo, &cnt);
+        free(tab);
+        slots = (size_t)cnt;
+    }
+    dcl_status st = dcl_ops_init(ctx, &s->ops);
+    if (st != DCL_OK) {
+        free(s);
+        return st;
+    }
+    s->ops.sync = s->profile;
+    s->h_ids = malloc(T * sizeof *s->h_ids);
+    s->h_types = malloc(T * sizeof *s->h_types);
+    s->h_mask = malloc(T * sizeof *s->h_mask);
+    s->h_slot = malloc((2 * L - 1) * sizeof *s->h_slot);
+    if (!s->h_ids || !s->h_types || !s->h_mask || !s->h_slot) {
+        dcl_session_free_impl(s);
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    s->slot_L = -1;
+    size_t conv_cols = (c->conv_kernel_size > 0 && c->conv_groups == 1) ? T * H * (size_t)c->conv_kernel_size : 0;
+    size_t tmp = T * (H > E ? H : E);
+    if ((st = dcl_buffer_create(ctx, T * sizeof(int32_t), NULL, &s->ids)) ||
+        (st = dcl_buffer_create(ctx, T * sizeof(int32_t), NULL, &s->types)) ||
+        (st = buf(s, T, &s->mask)) ||
+        (st = dcl_buffer_create(ctx, (2 * L - 1) * sizeof(int32_t), NULL, &s->slot)) ||
+        (st = buf(s, T * H, &s->h[0])) || (st = buf(s, T * H, &s->h[1])) || (st = buf(s, T * H, &s->h[2])) ||
+        (E != H && (st = buf(s, T * E, &s->emb))) || (st = buf(s, T * 3 * A, &s->qkv)) ||
+        (st = buf(s, T * A, &s->q)) || (st = buf(s, T * A, &s->k)) || (st = buf(s, T * A, &s->v)) ||
+        (st = buf(s, NH * T * L, &s->scores)) || (m->ns && c->c2p && (st = buf(s, NH * T * slots, &s->c2p))) ||
+        (m->ns && c->p2c && (st = buf(s, NH * T * slots, &s->p2c))) || (st = buf(s, T * A, &s->ctxh)) ||
+        (st = buf(s, T * A, &s->ctxm)) || (st = buf(s, tmp, &s->tmp)) || (st = buf(s, T * I, &s->inter)) ||
+        (conv_cols && (st = buf(s, conv_cols, &s->cols)))) {
+        dcl_error_append(ctx, " (session workspace for %d x %d)", p->max_batch, p->max_length);
+        dcl_session_free_impl(s);
+        return st;
+    }
+    /* CLBlast's temporary buffer for the largest linear layer, allocated once */
+    size_t shapes[][3] = {{T, 3 * A, H}, {T, H, A}, {T, I, H}, {T, H, I}, {T, H, E}, {T, H, conv_cols ? H * (size_t)c->conv_kernel_size : H}};
+    size_t temp = 0;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        dcl_gemm_args g = {0};
+        g.trans_b = 1;
+        g.m = shapes[i][0];
+        g.n = shapes[i][1];
+        g.k = shapes[i][2];
+        g.lda = g.k;
+        g.ldb = g.k;
+        g.ldc = g.n;
+        size_t bytes = 0;
+        if (dcl_gemm_temp_size(ctx, &g, &bytes) == DCL_OK && bytes > temp)
+            temp = bytes;
+    }
+    if (temp && (st = dcl_buffer_create(ctx, temp, NULL, &s->gemm_temp))) {
+        dcl_session_free_impl(s);
+        return st;
+    }
+    *out = s;
+    return DCL_OK;
+}
+
+dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b)
+{
+    const dcl_config *c = &s->model->cfg;
+    if (!b || !b->input_ids)
+        return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT, "encode: no input_ids");
+    if (b->batch < 1 || b->length < 1)
+        return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT, "encode: empty batch (%d x %d)", b->batch, b->length);
+    if (b->batch > s->max_batch)
+        return dcl_fail(s->ctx, DCL_ERR_RANGE, "encode: batch %d exceeds the session's max_batch %d", b->batch,
+                        s->max_batch);
+    if (b->length > s->max_length)
+        return dcl_fail(s->ctx, DCL_ERR_RANGE, "encode: length %d exceeds the session's max_length %d", b->length,
+                        s->max_length);
+    size_t T = (size_t)b->batch * (size_t)b->length;
+    for (size_t t = 0; t < T; t++) {
+        if (b->input_ids[t] < 0 || b->input_ids[t] >= c->vocab_size)
+            return dcl_fail(s->ctx, DCL_ERR_RANGE, "encode: input_ids[%zu][%zu] = %d is outside the vocabulary [0, %d)",
+                            t / (size_t)b->length, t % (size_t)b->length, b->input_ids[t], c->vocab_size);
+        if (b->token_type_ids && c->type_vocab_size > 0 &&
+            (b->token_type_ids[t] < 0 || b->token_type_ids[t] >= c->type_vocab_size))
+            return dcl_fail(s->ctx, DCL_ERR_RANGE, "encode: token_type_ids[%zu][%zu] = %d is outside [0, %d)",
+                            t / (size_t)b->length, t % (size_t)b->length, b->token_type_ids[t], c->type_vocab_size);
+        if (b->attention_mask && b->attention_mask[t] != 0 && b->attention_mask[t] != 1)
+            return dcl_fail(s->ctx, DCL_ERR_RANGE, "encode: attention_mask[%zu][%zu] = %d is not 0 or 1",
+                            t / (size_t)b->length, t % (size_t)b->length, b->attention_mask[t]);
+    }
+    return DCL_OK;
+}
+
+static dcl_status write_async(dcl_session *s, cl_mem m, size_t bytes, const void *host)
+{
+    cl_int err = clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, bytes, host, 0, NULL, NULL);
+    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueWriteBuffer");
+}
+
+static dcl_status read_async(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host)
+{
+    cl_int err = clEnqueueReadBuffer(s->ctx->queue, m, CL_FALSE, off, bytes, host, 0, NULL, NULL);
+    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueReadBuffer");
+}
+
+/* attentions: scores are [NH, B, L, L]; transformers returns [B, NH, L, L] */
+static dcl_status read_attentions(dcl_session *s, float *dst)
+{
+    const size_t B = (size_t)s->B, L = (size_t)s->L, NH = (size_t)s->model->cfg.num_heads;
+    dcl_status st = DCL_OK;
+    for (size_t h = 0; h < NH && st == DCL_OK; h++)
+        for (size_t b = 0; b < B && st == DCL_OK; b++)
+            st = read_async(s, s->scores, ((h * B + b) * L * L) * sizeof(float), L * L * sizeof(float),
+                            dst + (b * NH + h) * L * L);
+    return st;
+}
+
+/* one encoder layer: reads x, writes y (x is left intact) */
+static dcl_status layer_forward(dcl_session *s, int l, cl_mem x, cl_mem y, cl_mem mid, float *attn_out)
+{
+    dcl_model *m = s->model;
+    const dcl_config *c = &m->cfg;
+    const dcl_layer *w = &m->layers[l];
+    const unsigned B = (unsigned)s->B, L = (unsigned)s->L, T = B * L;
+    const unsigned H = (unsigned)c->hidden_size, A = (unsigned)c->all_head_size, D = (unsigned)c->head_size;
+    const unsigned NH = (unsigned)c->num_heads, I = (unsigned)c->intermediate_size;
+    dcl_status st;
+    if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
+        return st;
+    /* v2: [q | k | v] columns; v1 in_proj: per head [q_h | k_h | v_h] */
+    unsigned hs = m->v1_layout ? 3 * D : D, ko = m->v1_layout ? D : A, vo = m->v1_layout ? 2 * D : 2 * A;
+    if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)) ||
+        (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)) ||
+        (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
+        return st;
+    /* c2c: scores[h, b] = Q K^T */
+    dcl_gemm_args g = {0};
+    g.trans_b = 1;
+    g.m = L;
+    g.n = L;
+    g.k = D;
+    g.alpha = 1.0f;
+    g.a = s->q;
+    g.lda = D;
+    g.a_stride = (size_t)L * D;
+    g.b = s->k;
+    g.ldb = D;
+    g.b_stride = (size_t)L * D;
+    g.c = s->scores;
+    g.ldc = L;
+    g.c_stride = (size_t)L * L;
+    g.batch = (size_t)NH * B;
+    if ((st = dcl_session_gemm(s, &g, NULL)))
+        return st;
+    /* c2p = Q PK^T and p2c = K PQ^T over the slots this length uses, per head */
+    unsigned nsr = 0;
+    if (m->ns) {
+        nsr = (unsigned)s->slot_count;
+        struct { cl_mem act, pos, out; } rel[2] = {{s->q, w->pk, s->c2p}, {s->k, w->pq, s->p2c}};
+        for (int r = 0; r < 2; r++) {
+            if (!rel[r].pos)
+                continue;
+            dcl_gemm_args p = {0};
+            p.trans_b = 1;
+            p.m = T;
+            p.n = nsr;
+            p.k = D;
+            p.alpha = 1.0f;
+            p.a = rel[r].act;
+            p.lda = D;
+            p.a_stride = (size_t)T * D;
+            p.b = rel[r].pos;
+            p.b_off = (size_t)s->slot_min * A;
+            p.ldb = A;
+            p.b_stride = D;
+            p.c = rel[r].out;
+            p.ldc = nsr;
+            p.c_stride = (size_t)T * nsr;
+            p.batch = NH;
+            if (NH == 1) { /* a batch of one: a plain GEMM */
+                p.batch = 0;
+            }
+            if ((st = dcl_session_gemm(s, &p, NULL)))
+                return st;
+        }
+    }
+    float inv_scale = (float)(1.0 / sqrt((double)D * (double)c->scale_factor));
+    if ((st = dcl_op_disentangled_softmax(&s->ops, B, L, NH, s->scores, w->pk ? s->c2p : NULL,
+                                          w->pq ? s->p2c : NULL, s->slot, nsr ? nsr : 1, s->mask, inv_scale)))
+        return st;
+    if (attn_out && (st = read_attentions(s, attn_out)))
+        return st;
+    /* context = P V, merged back to [T, A] */
+    dcl_gemm_args pv = {0};
+    pv.m = L;
+    pv.n = D;
+    pv.k = L;
+    pv.alpha = 1.0f;
+    pv.a = s->scores;
+    pv.lda = L;
+    pv.a_stride = (size_t)L * L;
+    pv.b = s->v;
+    pv.ldb = D;
+    pv.b_stride = (size_t)L * D;
+    pv.c = s->ctxh;
+    pv.ldc = D;
+    pv.c_stride = (size_t)L * D;
+    pv.batch = (size_t)NH * B;
+    if ((st = dcl_session_gemm(s, &pv, NULL)) || (st = dcl_op_merge_heads(&s->ops, B, L, NH, D, s->ctxh, s->ctxm)))
+        return st;
+    /* output projection + residual + LayerNorm, then the FFN */
+    if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)) ||
+        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, x, w->ln1_g, w->ln1_b, NULL, mid)) ||
+        (st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)) ||
+        (st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)) ||
+        (st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)) ||
+        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_out, mid, w->ln2_g, w->ln2_b, NULL, y)))
+        return st;
+    return DCL_OK;
+}
+
+/* v2 conv layer after layer 0: y = LN(y + act(mask * conv(emb))) * mask */
+static dcl_status conv_forward(dcl_session *s, cl_mem emb, cl_mem y)
+{
+    dcl_model *m = s->model;
+    const dcl_config *c = &m->cfg;
+    const unsigned B = (unsigned)s->B, L = (unsigned)s->L, T = B * L, H = (unsigned)c->hidden_size;
+    const unsigned K = (unsigned)c->conv_kernel_size, pad = (K - 1) / 2;
+    dcl_status st;
+    if (c->conv_groups == 1) {
+        if ((st = dcl_op_im2col(&s->ops, B, L, H, K, pad, emb, s->cols)) ||
+            (st = linear(s, T, H, (size_t)H * K, s->cols, m->conv_w, 0, s->tmp)) ||
+            (st = dcl_op_bias_act(&s->ops, T, H, s->tmp, m->conv_b, s->mask, c->conv_act)))
+            return st;
+    } else {
+        if ((st = dcl_op_conv_grouped(&s->ops, B, L, H, K, pad, (unsigned)c->conv_groups, emb, m->conv_w, m->conv_b,
+                                      s->tmp)) ||
+            (st = dcl_op_bias_act(&s->ops, T, H, s->tmp, NULL, s->mask, c->conv_act)))
+            return st;
+    }
+    return dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, NULL, y, m->conv_ln_g, m->conv_ln_b, s->mask, y);
+}
+
+dcl_status dcl_encode_impl(dcl_session *s, const dcl_batch *b, const dcl_outputs *o)
+{
+    double t0 = dcl_now();
+    dcl_model *m = s->model;
+    const dcl_config *c = &m->cfg;
+    dcl_status st = dcl_batch_check(s, b);
+    if (st != DCL_OK)
+        return st;
+    /* wait for the previous call's transfers before the staging copies are reused */
+    clFinish(s->ctx->queue);
+    memset(&s->timings, 0, sizeof s->timings);
+    s->ops.kernel_seconds = 0;
+    s->ops.launches = 0;
+    s->B = b->batch;
+    s->L = b->length;
+    const unsigned B = (unsigned)s->B, L = (unsigned)s->L, T = B * L, H = (unsigned)c->hidden_size;
+    const unsigned E = (unsigned)c->embedding_size;
+    for (unsigned t = 0; t < T; t++) {
+        s->h_ids[t] = b->input_ids[t];
+        s->h_types[t] = b->token_type_ids && c->type_vocab_size > 0 ? b->token_type_ids[t] : 0;
+        s->h_mask[t] = b->attention_mask ? (float)(b->attention_mask[t] != 0) : 1.0f;
+    }
+    if ((st = write_async(s, s->ids, T * sizeof(int32_t), s->h_ids)) ||
+        (st = write_async(s, s->types, T * sizeof(int32_t), s->h_types)) ||
+        (st = write_async(s, s->mask, T * sizeof(float), s->h_mask)))
+        goto fail;
+    if (m->ns && s->slot_L != (int)L) {
+        dcl_rel_slot_table(c, (int)L, s->h_slot, &s->slot_min, &s->slot_count);
+        if ((st = write_async(s, s->slot, (2 * L - 1) * sizeof(int32_t), s->h_slot)))
+            goto fail;
+        s->slot_L = (int)L;
+    }
+    /* embeddings */
+    cl_mem x = s->h[0];
+    cl_mem gather_out = E != H ? s->emb : x;
+    if ((st = dcl_op_embed_gather(&s->ops, T, L, E, s->ids, s->types, m->word_emb,
+                                  c->position_biased_input ? m->pos_emb : NULL, m->type_emb, gather_out)))
+        goto fail;
+    if (E != H && (st = linear(s, T, H, E, s->emb, m->embed_proj, 0, x)))
+        goto fail;
+    if ((st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, x, NULL, NULL, m->emb_ln_g, m->emb_ln_b, s->mask, x)))
+        goto fail;
+    if (o && o->hidden_states && o->hidden_states[0] &&
+        (st = read_async(s, x, 0, (size_t)T * H * sizeof(float), o->hidden_states[0])))
+        goto fail;
+    /* layers: x -> y through mid; the embedding output stays in h[0] until the conv has used it */
+    int cur = 0;
+    for (int l = 0; l < c->num_layers; l++) {
+        int nxt = (cur + 1) % 3, mid = (cur + 2) % 3;
+        float *attn = o && o->attentions ? o->attentions[l] : NULL;
+        if ((st = layer_forward(s, l, s->h[cur], s->h[nxt], s->h[mid], attn)))
+            goto fail;
+        if (l == 0 && m->conv_w && (st = conv_forward(s, s->h[cur], s->h[nxt])))
+            goto fail;
+        cur = nxt;
+        if (o && o->hidden_states && o->hidden_states[l + 1] &&
+            (st = read_async(s, s->h[cur], 0, (size_t)T * H * sizeof(float), o->hidden_states[l + 1])))
+            goto fail;
+    }
+    s->out = s->h[cur];
+    if (o && o->last_hidden_state &&
+        (st = read_async(s, s->out, 0, (size_t)T * H * sizeof(float), o->last_hidden_state)))
+        goto fail;
+    cl_int err = clFinish(s->ctx->queue);
+    if (err != CL_SUCCESS) {
+        st = DCL_CL_FAIL(s->ctx, err, "clFinish");
+        goto fail;
+    }
+    s->timings.total_seconds = dcl_now() - t0;
+    s->timings.kernel_seconds = s->ops.kernel_seconds;
+    s->timings.kernel_launches = s->ops.launches;
+    return DCL_OK;
+fail:
+    clFinish(s->ctx->queue);
+    return st;
+}

@@ -1,0 +1,47 @@
+/* Sessions and the encoder forward pass. Internal. */
+#ifndef DCL_HOST_ENCODER_H
+#define DCL_HOST_ENCODER_H
+
+#include "model.h"
+#include "gemm.h"
+#include "ops.h"
+
+struct dcl_session {
+    dcl_model *model;
+    dcl_context *ctx;
+    dcl_ops ops;
+    int max_batch, max_length, profile;
+    /* device workspace, sized for max_batch x max_length */
+    cl_mem ids, types, mask, slot;
+    cl_mem h[3];        /* hidden-state buffers [T, H] */
+    cl_mem emb;         /* [T, E] when embedding_size != hidden_size */
+    cl_mem qkv;         /* [T, 3A] */
+    cl_mem q, k, v;     /* [NH, T, D] */
+    cl_mem scores;      /* [NH*B, L, L] */
+    cl_mem c2p, p2c;    /* [NH, T, slots] */
+    cl_mem ctxh, ctxm;  /* [NH, T, D] and [T, A] */
+    cl_mem tmp;         /* [T, H] */
+    cl_mem inter;       /* [T, I] */
+    cl_mem cols;        /* [T, H*k] conv im2col */
+    cl_mem gemm_temp;   /* CLBlast's temporary buffer, or NULL */
+    cl_mem out;         /* the buffer holding the last hidden state after dcl_encode */
+    /* host staging (kept alive until the queue is finished) */
+    int32_t *h_ids, *h_types, *h_slot;
+    float *h_mask;
+    int slot_L, slot_min, slot_count;
+    /* last call */
+    int B, L;
+    dcl_timings timings;
+};
+
+dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dcl_session **out);
+void dcl_session_free_impl(dcl_session *s);
+dcl_status dcl_encode_impl(dcl_session *s, const dcl_batch *b, const dcl_outputs *o);
+
+/* Validates a batch against the session (nothing is written on failure). */
+dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b);
+
+/* A GEMM with the session's timing. */
+dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp);
+
+#endif

@@ -1,0 +1,33 @@
+/* Every dense product goes through here, to CLBlast, row-major. Internal. */
+#ifndef DCL_HOST_GEMM_H
+#define DCL_HOST_GEMM_H
+
+#include <CL/cl.h>
+
+#include "context.h"
+
+typedef struct dcl_gemm_args {
+    int trans_a, trans_b;
+    size_t m, n, k;
+    float alpha, beta;
+    cl_mem a, b, c;
+    size_t a_off, lda, b_off, ldb, c_off, ldc;
+    /* strided batched: batch > 1 uses the strides */
+    size_t batch, a_stride, b_stride, c_stride;
+} dcl_gemm_args;
+
+/* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
+ * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */
+dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp);
+
+/* Bytes of temporary buffer CLBlast needs for a non-batched GEMM of this shape (0 if none). */
+dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *bytes);
+
+/* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y): the torch Linear layout. */
+dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
+                      float beta, cl_mem y, size_t y_off, cl_mem temp);
+
+/* Text of a CLBlast status code. */
+const char *dcl_clblast_status_name(int code);
+
+#endif
