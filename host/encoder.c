@@ -20,7 +20,7 @@ void dcl_session_free_impl(dcl_session *s)
         return;
     if (s->ctx && s->ctx->queue)
         clFinish(s->ctx->queue);
-    cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->emb,
+    cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->h[3], &s->emb,
                      &s->qkv,   &s->q,     &s->k,     &s->v,     &s->scores, &s->c2p, &s->p2c, &s->ctxh,
                      &s->ctxm,  &s->tmp,   &s->inter, &s->cols,  &s->gemm_temp};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -123,6 +123,7 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
         (st = buf(s, T, &s->mask)) ||
         (st = dcl_buffer_create(ctx, (2 * L - 1) * sizeof(int32_t), NULL, &s->slot)) ||
         (st = buf(s, T * H, &s->h[0])) || (st = buf(s, T * H, &s->h[1])) || (st = buf(s, T * H, &s->h[2])) ||
+        (st = buf(s, T * H, &s->h[3])) ||
         (E != H && (st = buf(s, T * E, &s->emb))) || (st = buf(s, T * 3 * A, &s->qkv)) ||
         (st = buf(s, T * A, &s->q)) || (st = buf(s, T * A, &s->k)) || (st = buf(s, T * A, &s->v)) ||
         (st = buf(s, NH * T * L, &s->scores)) || (m->ns && c->c2p && (st = buf(s, NH * T * slots, &s->c2p))) ||
@@ -213,6 +214,11 @@ static dcl_status read_attentions(dcl_session *s, float *dst)
 /* one encoder layer: reads x, writes y (x is left intact) */
 static dcl_status layer_forward(dcl_session *s, int l, cl_mem x, cl_mem y, cl_mem mid, float *attn_out)
 {
+    return dcl_layer_run(s, l, x, x, y, mid, attn_out);
+}
+
+dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, cl_mem mid, float *attn_out)
+{
     dcl_model *m = s->model;
     const dcl_config *c = &m->cfg;
     const dcl_layer *w = &m->layers[l];
@@ -220,11 +226,16 @@ static dcl_status layer_forward(dcl_session *s, int l, cl_mem x, cl_mem y, cl_me
     const unsigned H = (unsigned)c->hidden_size, A = (unsigned)c->all_head_size, D = (unsigned)c->head_size;
     const unsigned NH = (unsigned)c->num_heads, I = (unsigned)c->intermediate_size;
     dcl_status st;
-    if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
-        return st;
     /* v2: [q | k | v] columns; v1 in_proj: per head [q_h | k_h | v_h] */
     unsigned hs = m->v1_layout ? 3 * D : D, ko = m->v1_layout ? D : A, vo = m->v1_layout ? 2 * D : 2 * A;
-    if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)) ||
+    if (qx != x) { /* queries from other states (the enhanced mask decoder) */
+        if ((st = linear(s, T, 3 * A, H, qx, w->w_qkv, 0, s->qkv)) ||
+            (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
+            return st;
+    }
+    if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
+        return st;
+    if ((qx == x && (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q))) ||
         (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)) ||
         (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
         return st;
@@ -305,7 +316,7 @@ static dcl_status layer_forward(dcl_session *s, int l, cl_mem x, cl_mem y, cl_me
         return st;
     /* output projection + residual + LayerNorm, then the FFN */
     if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)) ||
-        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, x, w->ln1_g, w->ln1_b, NULL, mid)) ||
+        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, qx, w->ln1_g, w->ln1_b, NULL, mid)) ||
         (st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)) ||
         (st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)) ||
         (st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)) ||
@@ -337,6 +348,11 @@ static dcl_status conv_forward(dcl_session *s, cl_mem emb, cl_mem y)
 }
 
 dcl_status dcl_encode_impl(dcl_session *s, const dcl_batch *b, const dcl_outputs *o)
+{
+    return dcl_encoder_run(s, b, o, 1);
+}
+
+dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs *o, int finish)
 {
     double t0 = dcl_now();
     dcl_model *m = s->model;
@@ -396,9 +412,12 @@ dcl_status dcl_encode_impl(dcl_session *s, const dcl_batch *b, const dcl_outputs
             goto fail;
     }
     s->out = s->h[cur];
+    s->prev = s->h[(cur + 2) % 3]; /* the input of the last layer: layer N-1's output */
     if (o && o->last_hidden_state &&
         (st = read_async(s, s->out, 0, (size_t)T * H * sizeof(float), o->last_hidden_state)))
         goto fail;
+    if (!finish)
+        return DCL_OK;
     cl_int err = clFinish(s->ctx->queue);
     if (err != CL_SUCCESS) {
         st = DCL_CL_FAIL(s->ctx, err, "clFinish");

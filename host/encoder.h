@@ -13,7 +13,7 @@ struct dcl_session {
     int max_batch, max_length, profile;
     /* device workspace, sized for max_batch x max_length */
     cl_mem ids, types, mask, slot;
-    cl_mem h[3];        /* hidden-state buffers [T, H] */
+    cl_mem h[4];        /* hidden-state buffers [T, H]: three for the layers, h[3] free for heads */
     cl_mem emb;         /* [T, E] when embedding_size != hidden_size */
     cl_mem qkv;         /* [T, 3A] */
     cl_mem q, k, v;     /* [NH, T, D] */
@@ -24,7 +24,8 @@ struct dcl_session {
     cl_mem inter;       /* [T, I] */
     cl_mem cols;        /* [T, H*k] conv im2col */
     cl_mem gemm_temp;   /* CLBlast's temporary buffer, or NULL */
-    cl_mem out;         /* the buffer holding the last hidden state after dcl_encode */
+    cl_mem out;         /* after a run: the buffer holding the last hidden state [T, H] */
+    cl_mem prev;        /* after a run: the input of the last layer (layer N-1's output) */
     /* host staging (kept alive until the queue is finished) */
     int32_t *h_ids, *h_types, *h_slot;
     float *h_mask;
@@ -37,6 +38,16 @@ struct dcl_session {
 dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dcl_session **out);
 void dcl_session_free_impl(dcl_session *s);
 dcl_status dcl_encode_impl(dcl_session *s, const dcl_batch *b, const dcl_outputs *o);
+
+/* The forward pass without the final clFinish when finish == 0 (heads enqueue more work after
+ * it): on return s->out and s->prev name the last two layer outputs, and s->B, s->L, s->mask
+ * describe the batch. Reads into `o` are enqueued, not finished, when finish == 0. */
+dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs *o, int finish);
+
+/* One encoder layer: queries from qx, keys and values from x, residual qx; writes y, uses mid
+ * as scratch (all [T, H], all distinct except qx may equal x). attn_out: NULL or host memory for
+ * the probabilities [B, NH, L, L] (enqueued read). */
+dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, cl_mem mid, float *attn_out);
 
 /* Validates a batch against the session (nothing is written on failure). */
 dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b);
