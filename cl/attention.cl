@@ -68,7 +68,8 @@ void dcl_att_softmax_tail(__global float *row, const uint n, float m, __local fl
  * (c2p, p2c are [NH, B*L, NSR]: their row h*B*L + b*L + i is r); s_j = -FLT_MAX where
  * mask[b*L+i] == 0 or mask[b*L+j] == 0; then scores[r*L + j] = softmax_j(s).
  * A fully masked query row is uniform 1/L (transformers >= 4.47). c2p / p2c are not read when
- * their flag is 0, nor for masked pairs.
+ * their flag is 0, slot not when both are 0, none of them for masked pairs. mask is always read
+ * (pass all ones for no mask).
  * Global size: (NH*B*L rounded up to anything) * ATT_WG, local size ATT_WG; one group per row. */
 __kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1))) void
 dcl_disentangled_softmax(const uint B, const uint L, const uint NH, __global float *scores, __global const float *c2p,
@@ -81,25 +82,29 @@ dcl_disentangled_softmax(const uint B, const uint L, const uint NH, __global flo
     /* Spare groups (r >= NH*B*L) run empty loops but still reach every barrier: no early return
      * in a kernel with barriers (PoCL 3.1 miscompiles the loops after one). */
     const uint n = r < NH * B * L ? L : 0u;
-    const uint i = n ? r % L : 0u;
-    const uint b = n ? (r / L) % B : 0u;
-    __global float *row = scores + (size_t)r * L;
+    const uint rr = n ? r : 0u; /* keeps the row pointers in range for spare groups */
+    const uint i = rr % max(L, 1u);
+    const uint b = (rr / max(L, 1u)) % max(B, 1u);
+    __global float *row = scores + (size_t)rr * L;
     __global const float *mrow = mask + (size_t)b * L;
     /* a padding query masks every pair: all scores -FLT_MAX, softmax uniform 1/L */
     const int query_ok = n && mrow[i] != 0.0f;
-    __global const float *c2p_row = c2p + (size_t)r * NSR;
-    __global const float *p2c_rows = p2c + (size_t)(r - i) * NSR; /* row of key j: + j*NSR */
+    const int use_rel = use_c2p || use_p2c; /* slot is not read when both are off */
+    __global const float *c2p_row = c2p + (size_t)rr * NSR;
+    __global const float *p2c_rows = p2c + (size_t)(rr - i) * NSR; /* row of key j: + j*NSR */
 
     float m = -FLT_MAX;
     for (uint j = lid; j < n; j += ATT_WG) {
         float s = -FLT_MAX;
         if (query_ok && mrow[j] != 0.0f) {
-            const uint k = (uint)slot[L - 1 + i - j];
             float acc = row[j];
-            if (use_c2p)
-                acc += c2p_row[k];
-            if (use_p2c)
-                acc += p2c_rows[(size_t)j * NSR + k];
+            if (use_rel) {
+                const uint k = (uint)slot[L - 1 + i - j];
+                if (use_c2p)
+                    acc += c2p_row[k];
+                if (use_p2c)
+                    acc += p2c_rows[(size_t)j * NSR + k];
+            }
             s = acc * inv_scale;
         }
         row[j] = s;
@@ -117,7 +122,7 @@ __kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1))) void dcl_softmax_ro
     const uint r = get_group_id(0);
     const uint lid = get_local_id(0);
     const uint nn = r < rows ? n : 0u; /* spare groups: empty loops, every barrier reached */
-    __global float *row = x + (size_t)r * n;
+    __global float *row = x + (size_t)(nn ? r : 0u) * n;
     float m = -FLT_MAX;
     for (uint j = lid; j < nn; j += ATT_WG)
         m = fmax(m, row[j]);

@@ -47,9 +47,10 @@ dcl_layernorm(const uint T, const uint H, const float eps, __global const float 
     /* Spare groups (t >= T) run empty loops but still reach every barrier: no early return in a
      * kernel with barriers (PoCL 3.1 miscompiles the column loops after one). */
     const uint n = t < T ? H : 0u;
-    __global const float *xr = x + (size_t)t * H;
-    __global const float *rr = residual + (size_t)t * H;
-    __global float *orow = out + (size_t)t * H;
+    const size_t off = (size_t)(n ? t : 0u) * H; /* keeps the row pointers in range for spare groups */
+    __global const float *xr = x + off;
+    __global const float *rr = residual + off;
+    __global float *orow = out + off;
     const float invH = 1.0f / (float)max(H, 1u);
 
 #define DCL_LN_V(c) (xr[c] + (use_bias ? bias[c] : 0.0f) + (use_residual ? rr[c] : 0.0f))
