@@ -44,4 +44,13 @@ endif()
 # Extra libraries that modules add (tokenizer: Unicode and regular expressions).
 set(DCL_EXTRA_LIBS "")
 # DCL-DEPS tokenizer
+# utf8proc: Unicode categories, NFC and case mapping of the tokenizers (Debian libutf8proc-dev).
+# Linked by its library path (not an imported or interface target) so that a static install's
+# export set needs nothing more.
+pkg_check_modules(UTF8PROC REQUIRED libutf8proc)
+if(UTF8PROC_INCLUDE_DIRS)
+  include_directories(SYSTEM ${UTF8PROC_INCLUDE_DIRS})
+endif()
+find_library(DCL_UTF8PROC_LIBRARY NAMES ${UTF8PROC_LIBRARIES} HINTS ${UTF8PROC_LIBRARY_DIRS} REQUIRED)
+list(APPEND DCL_EXTRA_LIBS ${DCL_UTF8PROC_LIBRARY})
 # DCL-DEPS-END tokenizer

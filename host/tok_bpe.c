@@ -1,0 +1,272 @@
+/* Byte-level BPE (vocab.json + merges.txt) as tokenizers' BPE with the ByteLevel
+ * pre-tokenizer: GPT-2 split, bytes_to_unicode, merges applied lowest rank first, leftmost
+ * first among equal ranks. */
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok_text.h"
+#include "tokenizer.h"
+#include "util.h"
+
+static void bytes_to_unicode(uint32_t map[256])
+{
+    int n = 0;
+    for (int b = 0; b < 256; b++) {
+        if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255))
+            map[b] = (uint32_t)b;
+        else
+            map[b] = (uint32_t)(256 + n++);
+    }
+}
+
+dcl_status tok_bpe_load(dcl_tokenizer *tok, const char *vocab_path, const char *merges_path)
+{
+    char *text = NULL;
+    size_t len = 0;
+    dcl_status st = dcl_read_file(NULL, vocab_path, &text, &len);
+    if (st != DCL_OK)
+        return st;
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a JSON object of token -> id", vocab_path);
+    }
+    size_t n = 0, blob = 0;
+    int64_t max_id = -1;
+    for (cJSON *it = root->child; it; it = it->next) {
+        if (!cJSON_IsNumber(it) || !it->string || it->valuedouble < 0 || it->valuedouble > 2e9 ||
+            it->valuedouble != (double)(int64_t)it->valuedouble) {
+            cJSON_Delete(root);
+            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: entry %zu is not token: id", vocab_path, n);
+        }
+        if ((int64_t)it->valuedouble > max_id)
+            max_id = (int64_t)it->valuedouble;
+        blob += strlen(it->string) + 1;
+        n++;
+    }
+    if (n == 0) {
+        cJSON_Delete(root);
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: empty vocabulary", vocab_path);
+    }
+    tok->n_model = tok->n_vocab = (size_t)max_id + 1;
+    tok->vocab = calloc(tok->n_vocab, sizeof *tok->vocab);
+    tok->vocab_blob = malloc(blob);
+    if (!tok->vocab || !tok->vocab_blob || tok_strmap_init(&tok->model_ids, n)) {
+        cJSON_Delete(root);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", vocab_path);
+    }
+    size_t o = 0;
+    for (cJSON *it = root->child; it; it = it->next) {
+        size_t l = strlen(it->string);
+        int32_t id = (int32_t)it->valuedouble;
+        memcpy(tok->vocab_blob + o, it->string, l + 1);
+        if (!tok->vocab[id])
+            tok->vocab[id] = tok->vocab_blob + o;
+        if (tok_strmap_put(&tok->model_ids, tok->vocab_blob + o, l, id)) {
+            cJSON_Delete(root);
+            return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", vocab_path);
+        }
+        o += l + 1;
+    }
+    cJSON_Delete(root);
+
+    bytes_to_unicode(tok->byte_char);
+    for (int b = 0; b < 256; b++) {
+        char buf[4];
+        size_t k = tok_utf8_put(buf, tok->byte_char[b]);
+        tok->byte_id[b] = tok_strmap_get(&tok->model_ids, buf, k);
+    }
+
+    st = dcl_read_file(NULL, merges_path, &text, &len);
+    if (st != DCL_OK)
+        return st;
+    if (tok_pairmap_init(&tok->merges, 1024)) {
+        free(text);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
+    }
+    size_t pos = 0, lineno = 0;
+    int32_t rank = 0;
+    char *tmp = NULL;
+    size_t tmp_cap = 0;
+    while (pos < len) {
+        size_t e = pos;
+        while (e < len && text[e] != '\n')
+            e++;
+        size_t le = e;
+        if (le > pos && text[le - 1] == '\r')
+            le--;
+        lineno++;
+        const char *line = text + pos;
+        size_t ll = le - pos;
+        pos = e + 1;
+        if (ll == 0 || (lineno == 1 && ll >= 8 && !memcmp(line, "#version", 8)))
+            continue;
+        const char *sp = memchr(line, ' ', ll);
+        if (!sp || memchr(sp + 1, ' ', ll - (size_t)(sp + 1 - line))) {
+            free(text);
+            free(tmp);
+            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s:%zu: a merge is two tokens separated by one space",
+                            merges_path, lineno);
+        }
+        size_t la = (size_t)(sp - line), lb = ll - la - 1;
+        int32_t a = tok_strmap_get(&tok->model_ids, line, la);
+        int32_t b = tok_strmap_get(&tok->model_ids, sp + 1, lb);
+        if (la + lb + 1 > tmp_cap) {
+            tmp_cap = la + lb + 64;
+            char *t2 = realloc(tmp, tmp_cap);
+            if (!t2) {
+                free(text);
+                free(tmp);
+                return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
+            }
+            tmp = t2;
+        }
+        memcpy(tmp, line, la);
+        memcpy(tmp + la, sp + 1, lb);
+        int32_t m = tok_strmap_get(&tok->model_ids, tmp, la + lb);
+        if (a < 0 || b < 0 || m < 0) {
+            free(text);
+            free(tmp);
+            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s:%zu: merge of tokens that are not in the vocabulary",
+                            merges_path, lineno);
+        }
+        if (tok_pairmap_put(&tok->merges, a, b, rank++, m)) {
+            free(text);
+            free(tmp);
+            return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
+        }
+    }
+    free(text);
+    free(tmp);
+    tok->kind = TOK_BPE;
+    return DCL_OK;
+}
+
+/* ---- GPT-2 pre-tokenization ------------------------------------------------------------- */
+/* 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ with \s the
+ * White_Space property, as Oniguruma runs it for tokenizers' ByteLevel pre-tokenizer. */
+enum { C_WS, C_L, C_N, C_O };
+
+static int cls_at(const char *s, size_t n, size_t *k)
+{
+    uint32_t cp;
+    *k = tok_utf8_next(s, n, &cp);
+    if (tok_is_white_space(cp))
+        return C_WS;
+    if (tok_is_letter(cp))
+        return C_L;
+    if (tok_is_number(cp))
+        return C_N;
+    return C_O;
+}
+
+static size_t run_of(const char *s, size_t n, size_t i, int cls)
+{
+    while (i < n) {
+        size_t k;
+        if (cls_at(s + i, n - i, &k) != cls)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+size_t tok_gpt2_piece(const char *s, size_t n)
+{
+    if (s[0] == '\'' && n >= 2) {
+        char c = s[1];
+        if (c == 's' || c == 't' || c == 'm' || c == 'd')
+            return 2;
+        if (n >= 3 && ((c == 'r' && s[2] == 'e') || (c == 'v' && s[2] == 'e') || (c == 'l' && s[2] == 'l')))
+            return 3;
+    }
+    size_t k;
+    int c0 = cls_at(s, n, &k);
+    size_t start = 0;
+    int c = c0;
+    if (s[0] == ' ' && n > 1) {
+        size_t k2;
+        int c1 = cls_at(s + 1, n - 1, &k2);
+        if (c1 != C_WS) {
+            start = 1;
+            c = c1;
+        }
+    }
+    if (c != C_WS)
+        return run_of(s, n, start, c);
+    /* whitespace: \s+(?!\S) then \s+ */
+    size_t j = run_of(s, n, 0, C_WS);
+    if (j == n)
+        return j;
+    /* j < n: text[j] is not whitespace; back off one character if that leaves any */
+    size_t last = j - 1;
+    while (last > 0 && ((unsigned char)s[last] & 0xC0) == 0x80)
+        last--;
+    return last > 0 ? last : j;
+}
+
+/* ---- BPE of one pre-token --------------------------------------------------------------- */
+dcl_status tok_bpe_encode_word(const dcl_tokenizer *tok, const char *w, size_t n, tok_seq *seq,
+                               const uint32_t *align)
+{
+    /* symbols: one per byte (ids of the byte-level characters), linked as a list */
+    int32_t sid_stack[128], *sid = n <= 128 ? sid_stack : malloc(n * sizeof *sid);
+    uint32_t st_stack[128], *sst = n <= 128 ? st_stack : malloc(n * sizeof *sst);
+    uint32_t en_stack[128], *sen = n <= 128 ? en_stack : malloc(n * sizeof *sen);
+    if (!sid || !sst || !sen) {
+        if (sid != sid_stack)
+            free(sid);
+        if (sst != st_stack)
+            free(sst);
+        if (sen != en_stack)
+            free(sen);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "tokenizer: out of memory");
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t id = tok->byte_id[(unsigned char)w[i]];
+        if (id < 0)
+            continue; /* no unknown token: tokenizers drops the byte */
+        sid[m] = id;
+        sst[m] = (uint32_t)i;
+        sen[m] = (uint32_t)(i + 1);
+        m++;
+    }
+    /* repeatedly merge the pair of lowest rank, leftmost first */
+    while (m > 1) {
+        int32_t best_rank = INT32_MAX, best_id = -1;
+        size_t best = 0;
+        for (size_t i = 0; i + 1 < m; i++) {
+            int32_t r, id;
+            if (tok_pairmap_get(&tok->merges, sid[i], sid[i + 1], &r, &id) && r < best_rank) {
+                best_rank = r;
+                best_id = id;
+                best = i;
+            }
+        }
+        if (best_id < 0)
+            break;
+        sid[best] = best_id;
+        sen[best] = sen[best + 1];
+        memmove(sid + best + 1, sid + best + 2, (m - best - 2) * sizeof *sid);
+        memmove(sst + best + 1, sst + best + 2, (m - best - 2) * sizeof *sst);
+        memmove(sen + best + 1, sen + best + 2, (m - best - 2) * sizeof *sen);
+        m--;
+    }
+    dcl_status rc = DCL_OK;
+    for (size_t i = 0; i < m; i++) {
+        if (tok_seq_push(seq, sid[i], align[2 * sst[i]], align[2 * (sen[i] - 1) + 1])) {
+            rc = dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "tokenizer: out of memory");
+            break;
+        }
+    }
+    if (sid != sid_stack)
+        free(sid);
+    if (sst != st_stack)
+        free(sst);
+    if (sen != en_stack)
+        free(sen);
+    return rc;
+}
