@@ -20,6 +20,8 @@ void dcl_session_free_impl(dcl_session *s)
         return;
     if (s->ctx && s->ctx->queue)
         clFinish(s->ctx->queue);
+    if (s->heads_ws && s->heads_ws_free)
+        s->heads_ws_free(s->heads_ws);
     cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->h[3], &s->emb,
                      &s->qkv,   &s->q,     &s->k,     &s->v,     &s->scores, &s->c2p, &s->p2c, &s->ctxh,
                      &s->ctxm,  &s->tmp,   &s->inter, &s->cols,  &s->gemm_temp};

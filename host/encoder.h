@@ -33,6 +33,9 @@ struct dcl_session {
     /* last call */
     int B, L;
     dcl_timings timings;
+    /* task heads' workspace (host/heads.c), allocated at the first head call */
+    void *heads_ws;
+    void (*heads_ws_free)(void *);
 };
 
 dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dcl_session **out);
