@@ -311,8 +311,209 @@ DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
 /* DCL-SECTION-END session */
 
+/* ==== task heads ============================================================================== */
+/* DCL-SECTION heads */
+/* What DeBERTa is used for, on top of the encoder: fill-mask (masked LM, optionally through the
+ * original enhanced mask decoder), sequence classification and NLI, token classification,
+ * question answering, multiple choice and sentence embeddings.
+ *
+ * Every head call runs the encoder and then the head on the device, back to back, and waits once.
+ * A session allocates its head workspace at its first head call and keeps it: later calls
+ * allocate no device memory. Outputs are the application's memory, row-major. As dcl_encode():
+ * invalid input (ids, lengths, batch size, NULL outputs, positions out of range) returns
+ * DCL_ERR_INVALID_ARGUMENT or DCL_ERR_RANGE and writes nothing; a head the model does not have
+ * returns DCL_ERR_UNSUPPORTED saying what the checkpoint holds (dcl_model_info.heads tells it
+ * beforehand). Values at padding positions are unspecified; pooled heads read position 0 of every
+ * row (the [CLS] token with right padding), as transformers does. */
+
+/* Enhanced mask decoder setting of dcl_mlm_logits(). */
+typedef enum dcl_emd_mode {
+    DCL_EMD_OFF = 0,  /* the MLM head on the last hidden state: transformers' DebertaForMaskedLM /
+                         DebertaV2ForMaskedLM with legacy=False, bit for bit in intent */
+    DCL_EMD_ON = 1,   /* the original DeBERTa enhanced mask decoder first (absolute positions added
+                         to layer N-1's output, the last layer run twice with it as the queries);
+                         DCL_ERR_UNSUPPORTED unless the model has DCL_HEAD_EMD */
+    DCL_EMD_AUTO = 2  /* ON when the model has DCL_HEAD_EMD, else OFF (what fill-mask uses) */
+} dcl_emd_mode;
+
+/** Masked-LM logits over the vocabulary at `count` positions: logits[count, vocab_size], row i
+ *  for flat position positions[i] = row * length + column of the batch. positions NULL: every
+ *  position in order (count must then be batch * length). Only the asked positions go through
+ *  the transform and the vocabulary GEMM. Needs DCL_HEAD_MLM. */
+DCL_API dcl_status dcl_mlm_logits(dcl_session *session, const dcl_batch *batch, const int32_t *positions,
+                                  int count, dcl_emd_mode emd, float *logits);
+
+/** Sequence classification (also NLI: encode the premise and hypothesis as a pair): pooler on
+ *  the first token (dense, pooler_hidden_act), then the classifier. logits[batch, num_labels];
+ *  names from dcl_model_label(). Needs DCL_HEAD_SEQUENCE_CLASS. */
+DCL_API dcl_status dcl_classify(dcl_session *session, const dcl_batch *batch, float *logits);
+
+/** Token classification: logits[batch, length, num_labels]. Needs DCL_HEAD_TOKEN_CLASS. */
+DCL_API dcl_status dcl_token_classify(dcl_session *session, const dcl_batch *batch, float *logits);
+
+/** Extractive question answering: start_logits[batch, length] and end_logits[batch, length]
+ *  (encode question and context as a pair; dcl_qa_best_span() picks the answer). Needs
+ *  DCL_HEAD_QA. */
+DCL_API dcl_status dcl_qa_logits(dcl_session *session, const dcl_batch *batch, float *start_logits,
+                                 float *end_logits);
+
+/** Multiple choice: the batch holds B * choices rows, row b * choices + c is (prompt b, choice c)
+ *  (transformers' [B, C, L] flattened). logits[B, choices], i.e. batch->batch values. Needs
+ *  DCL_HEAD_MULTIPLE_CHOICE. */
+DCL_API dcl_status dcl_multiple_choice(dcl_session *session, const dcl_batch *batch, int choices, float *logits);
+
+typedef enum dcl_pooling {
+    DCL_POOL_FIRST = 0, /* the first token's last hidden state ([CLS]) */
+    DCL_POOL_MEAN = 1   /* the mean over real tokens (attention_mask == 1) */
+} dcl_pooling;
+
+/** Sentence embeddings out[batch, hidden_size] from the last hidden state; normalize != 0 divides
+ *  each row by its L2 norm (at least 1e-12). Any model. */
+DCL_API dcl_status dcl_embed(dcl_session *session, const dcl_batch *batch, dcl_pooling pooling, int normalize,
+                             float *out);
+
+/* ---- post-processing on the host (no session needed) ---- */
+
+/** probs[i] = softmax(logits)[i] over n values (probs may be logits). */
+DCL_API dcl_status dcl_softmax(const float *logits, int n, float *probs);
+
+/** The k largest of n logits, best first (ties: lower index first): their indices and softmax
+ *  probabilities (over all n). k is clamped to n; probs may be NULL. */
+DCL_API dcl_status dcl_top_k(const float *logits, int n, int k, int32_t *indices, float *probs);
+
+/* An answer span: token indices start <= end (inclusive) and its score. */
+typedef struct dcl_span {
+    int start, end;
+    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens, as transformers'
+                    question-answering pipeline */
+} dcl_span;
+
+/** The best answer span of one sequence: start <= end < start + max_answer_length, both in
+ *  allowed tokens (allowed[i] != 0: the context's real tokens, i.e. token type 1 and not special;
+ *  NULL: all). DCL_ERR_RANGE when no token is allowed. */
+DCL_API dcl_status dcl_qa_best_span(const float *start_logits, const float *end_logits, int length,
+                                    const int32_t *allowed, int max_answer_length, dcl_span *span);
+
+/* An entity: consecutive tokens of one label group. */
+typedef struct dcl_entity {
+    int label;                   /* class index (of the first token) */
+    char group[64];              /* its name without a "B-" / "I-" prefix */
+    float score;                 /* mean over the tokens of their softmax probability */
+    int first_token, last_token; /* inclusive token indices */
+    long start, end;             /* [start, end) from the tokens' offsets (the tokenizer's unit: code
+                                    points); -1 when no offsets were given */
+} dcl_entity;
+
+/** Groups token-classification logits [length, num_labels] of one sequence into entities as
+ *  transformers' token-classification pipeline with aggregation_strategy="simple": each token
+ *  takes its best label; consecutive tokens join while the group is the same and the label is not
+ *  "B-"; groups named "O" are dropped. skip[i] != 0 drops token i (special tokens and padding;
+ *  NULL: none); offsets: 2 * length values (start, end) per token, or NULL. Writes at most
+ *  capacity entities and sets *count to the number found (which may be larger). */
+DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logits, int length, const int32_t *skip,
+                                      const size_t *offsets, dcl_entity *entities, int capacity, int *count);
+/* DCL-SECTION-END heads */
+
 /* ==== tokenizer ================================================================================ */
 /* DCL-SECTION tokenizer */
+/* Text <-> ids for a model folder, exactly as Hugging Face transformers' AutoTokenizer (5.x, the
+ * default tokenizers-backed classes) does: same ids, token types and offsets.
+ *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
+ *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
+ * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
+ * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
+ * special_tokens_map.json and added_tokens.json.
+ * Texts are UTF-8 passed with their length in bytes; a NUL byte inside is a character like any
+ * other. Invalid UTF-8 is DCL_ERR_FORMAT (naming the byte offset) unless params.replace_invalid_utf8
+ * is set, which replaces each maximal invalid subsequence by U+FFFD as Python's
+ * bytes.decode("utf-8", errors="replace") does (offsets then count the replaced text).
+ * A dcl_tokenizer is immutable after load: threads may share it. */
+typedef struct dcl_tokenizer dcl_tokenizer;
+
+/** Loads the tokenizer of a model folder. DCL_ERR_IO when the folder or its files are missing,
+ *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
+DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
+DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
+
+typedef enum dcl_truncation {
+    DCL_TRUNCATE_NONE = 0,          /* never truncate */
+    DCL_TRUNCATE_LONGEST_FIRST = 1, /* remove from the longer sequence first (transformers' default) */
+    DCL_TRUNCATE_ONLY_FIRST = 2,    /* only the first text; DCL_ERR_RANGE when that is not enough */
+    DCL_TRUNCATE_ONLY_SECOND = 3    /* only the pair text; DCL_ERR_RANGE when that is not enough */
+} dcl_truncation;
+
+typedef enum dcl_padding {
+    DCL_PAD_NONE = 0,
+    DCL_PAD_LONGEST = 1,   /* batch: pad every encoding to the longest of the batch */
+    DCL_PAD_MAX_LENGTH = 2 /* pad to pad_to (or max_length, or the model_max_length) */
+} dcl_padding;
+
+typedef struct dcl_tokenize_params {
+    int add_special_tokens;     /* [CLS] A [SEP] (B [SEP]); default 1 */
+    dcl_truncation truncation;  /* default DCL_TRUNCATE_NONE */
+    size_t max_length;          /* length limit incl. special tokens for truncation and padding;
+                                   0: the tokenizer's model_max_length (none when it has none) */
+    dcl_padding padding;        /* default DCL_PAD_NONE; padding is on the right */
+    size_t pad_to;              /* DCL_PAD_MAX_LENGTH target; 0: max_length */
+    int replace_invalid_utf8;   /* 0 (default): invalid UTF-8 is an error; 1: U+FFFD */
+} dcl_tokenize_params;
+
+DCL_API dcl_tokenize_params dcl_tokenize_default_params(void);
+
+/** One encoded text (or pair). All arrays have `length` entries; offsets are character spans
+ *  [start, end) in the original text (code points, as Python's str counts them; the pair's
+ *  offsets count in the pair text); special and padding tokens have (0, 0). */
+typedef struct dcl_encoding {
+    size_t length;
+    int32_t *ids;
+    int32_t *token_type_ids;      /* 0 first text, 1 pair text (v2/v3; v1 uses 0 throughout) */
+    int32_t *attention_mask;      /* 1 real token, 0 padding */
+    int32_t *special_tokens_mask; /* 1 special or padding token */
+    size_t *offsets;              /* 2*length: start, end of each token */
+    char **tokens;                /* token strings (NUL-terminated UTF-8), as convert_ids_to_tokens */
+} dcl_encoding;
+
+DCL_API void dcl_encoding_free(dcl_encoding *enc);
+
+/** Encodes one text. params NULL: the defaults. */
+DCL_API dcl_status dcl_tokenizer_encode(const dcl_tokenizer *tok, const char *text, size_t len,
+                                        const dcl_tokenize_params *params, dcl_encoding **out);
+/** Encodes a text pair (text, pair) as one sequence with token types. */
+DCL_API dcl_status dcl_tokenizer_encode_pair(const dcl_tokenizer *tok, const char *text, size_t len,
+                                             const char *pair, size_t pair_len,
+                                             const dcl_tokenize_params *params, dcl_encoding **out);
+/** Encodes n texts (pairs NULL, or n pair texts with pair_lens) into out[0..n-1]; with
+ *  DCL_PAD_LONGEST all are padded to the longest. On error nothing is left allocated. */
+DCL_API dcl_status dcl_tokenizer_encode_batch(const dcl_tokenizer *tok, const char *const *texts,
+                                              const size_t *lens, const char *const *pairs,
+                                              const size_t *pair_lens, size_t n,
+                                              const dcl_tokenize_params *params, dcl_encoding **out);
+
+/** Decodes ids to UTF-8 text (malloc'd, NUL-terminated; free with dcl_string_free), as
+ *  tokenizer.decode(ids, skip_special_tokens=...). DCL_ERR_RANGE for an id outside the vocabulary. */
+DCL_API dcl_status dcl_tokenizer_decode(const dcl_tokenizer *tok, const int32_t *ids, size_t n,
+                                        int skip_special_tokens, char **text, size_t *len);
+DCL_API void dcl_string_free(char *s);
+
+/** Number of ids (model vocabulary and added tokens: len(tokenizer) in transformers). */
+DCL_API size_t dcl_tokenizer_vocab_size(const dcl_tokenizer *tok);
+/** model_max_length from the configuration, 0 when none is set. */
+DCL_API size_t dcl_tokenizer_model_max_length(const dcl_tokenizer *tok);
+
+typedef enum dcl_special_token {
+    DCL_TOKEN_CLS = 0,
+    DCL_TOKEN_SEP = 1,
+    DCL_TOKEN_PAD = 2,
+    DCL_TOKEN_MASK = 3,
+    DCL_TOKEN_UNK = 4
+} dcl_special_token;
+
+/** Id of a special token, -1 when the tokenizer has none. */
+DCL_API int32_t dcl_tokenizer_special_id(const dcl_tokenizer *tok, dcl_special_token which);
+/** Id of a token string (model piece or added token), -1 when unknown. */
+DCL_API int32_t dcl_tokenizer_token_to_id(const dcl_tokenizer *tok, const char *token);
+/** Token string of an id (owned by the tokenizer), NULL when out of range. */
+DCL_API const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t id);
 /* DCL-SECTION-END tokenizer */
 
 #ifdef __cplusplus
