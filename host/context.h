@@ -28,6 +28,10 @@ struct dcl_context {
     dcl_program_entry *programs;
     dcl_cache_stats stats;
 
+    /* dense products (host/gemm.c): set by dcl_gemm_init from its device table */
+    int gemm_own;         /* 1: products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
+    cl_program gemm_prog; /* built on first use; owned by the program cache */
+
     dcl_log_callback log_cb;
     void *log_user;
     dcl_log_level log_level;

@@ -1,4 +1,4 @@
-/* Every dense product goes through here, to CLBlast, row-major. Internal. */
+/* Every dense product goes through here, row-major: to CLBlast, or on CPU devices to cl/gemm_cpu.cl. Internal. */
 #ifndef DCL_HOST_GEMM_H
 #define DCL_HOST_GEMM_H
 
@@ -15,6 +15,11 @@ typedef struct dcl_gemm_args {
     /* strided batched: batch > 1 uses the strides */
     size_t batch, a_stride, b_stride, c_stride;
 } dcl_gemm_args;
+
+/* Picks the GEMM path for the context's device from the built-in device table (host/gemm.c):
+ * CLBlast parameter overrides and whether cl/gemm_cpu.cl takes the products with op(A) = A.
+ * Called once by context creation; never fails (an override CLBlast rejects is logged). */
+void dcl_gemm_init(dcl_context *ctx);
 
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
  * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */

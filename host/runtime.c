@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "program.h"
 
 #ifndef CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV
@@ -386,6 +387,7 @@ dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context
     st = dcl_program_init(ctx);
     if (st != DCL_OK)
         goto fail;
+    dcl_gemm_init(ctx);
     dcl_log(ctx, DCL_LOG_INFO, "device: %s (%s, %s); program cache: %s", ctx->info.name,
             ctx->info.platform_name, ctx->info.driver_version, ctx->cache_dir ? ctx->cache_dir : "off");
     *out = ctx;

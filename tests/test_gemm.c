@@ -1,0 +1,158 @@
+/* host/gemm: every dense product (the project's CPU kernels and CLBlast) against a double
+ * reference, on ragged shapes, batches, offsets, alpha and beta. */
+#include <math.h>
+#include <string.h>
+
+#include "context.h"
+#include "gemm.h"
+#include "ops.h"
+#include "test_common.h"
+
+static dcl_context *ctx;
+
+typedef struct shape {
+    int ta, tb;
+    size_t m, n, k, batch;
+    float alpha, beta;
+    size_t a_off, b_off, c_off, pad; /* pad: extra leading-dimension slack */
+} shape;
+
+static void check(const shape *s)
+{
+    const size_t batch = s->batch ? s->batch : 1;
+    const size_t ar = s->ta ? s->k : s->m, ac = s->ta ? s->m : s->k;  /* stored A: ar x ac */
+    const size_t br = s->tb ? s->n : s->k, bc = s->tb ? s->k : s->n;  /* stored B: br x bc */
+    const size_t lda = ac + s->pad, ldb = bc + s->pad, ldc = s->n + s->pad;
+    const size_t as = ar * lda, bs = br * ldb, cs = s->m * ldc;
+    const size_t na = s->a_off + batch * as, nb = s->b_off + batch * bs, nc = s->c_off + batch * cs;
+    float *a = malloc(na * 4), *b = malloc(nb * 4), *c = malloc(nc * 4), *out = malloc(nc * 4);
+    uint32_t seed = (uint32_t)(s->m * 131 + s->n * 31 + s->k);
+    for (size_t i = 0; i < na; i++)
+        a[i] = dcl_test_rand(&seed);
+    for (size_t i = 0; i < nb; i++)
+        b[i] = dcl_test_rand(&seed);
+    for (size_t i = 0; i < nc; i++)
+        c[i] = s->beta == 0.0f ? NAN : dcl_test_rand(&seed); /* beta 0 must not read C */
+    cl_mem ba, bb, bcm;
+    assert_int_equal(dcl_buffer_create(ctx, na * 4, a, &ba), DCL_OK);
+    assert_int_equal(dcl_buffer_create(ctx, nb * 4, b, &bb), DCL_OK);
+    assert_int_equal(dcl_buffer_create(ctx, nc * 4, c, &bcm), DCL_OK);
+    dcl_gemm_args g = {0};
+    g.trans_a = s->ta;
+    g.trans_b = s->tb;
+    g.m = s->m;
+    g.n = s->n;
+    g.k = s->k;
+    g.alpha = s->alpha;
+    g.beta = s->beta;
+    g.a = ba;
+    g.a_off = s->a_off;
+    g.lda = lda;
+    g.a_stride = as;
+    g.b = bb;
+    g.b_off = s->b_off;
+    g.ldb = ldb;
+    g.b_stride = bs;
+    g.c = bcm;
+    g.c_off = s->c_off;
+    g.ldc = ldc;
+    g.c_stride = cs;
+    g.batch = s->batch;
+    dcl_status st = dcl_gemm(ctx, &g, NULL);
+    if (st != DCL_OK)
+        fail_msg("%s", dcl_last_error());
+    assert_int_equal(dcl_buffer_read(ctx, bcm, 0, nc * 4, out), DCL_OK);
+    for (size_t z = 0; z < batch; z++)
+        for (size_t i = 0; i < s->m; i++)
+            for (size_t j = 0; j < s->n; j++) {
+                double acc = 0, mag = 0;
+                for (size_t p = 0; p < s->k; p++) {
+                    double x = a[s->a_off + z * as + (s->ta ? p * lda + i : i * lda + p)];
+                    double y = b[s->b_off + z * bs + (s->tb ? j * ldb + p : p * ldb + j)];
+                    acc += x * y;
+                    mag += fabs(x * y);
+                }
+                size_t ci = s->c_off + z * cs + i * ldc + j;
+                double want = s->alpha * acc + (s->beta != 0.0f ? s->beta * c[ci] : 0.0);
+                double tol = 1e-6 * (fabs(s->alpha) * mag + fabs(s->beta)) + 1e-6;
+                if (!(fabs(out[ci] - want) <= tol))
+                    fail_msg("%c%c %zux%zux%zu batch %zu: C[%zu][%zu][%zu] = %.9g, want %.9g", s->ta ? 'T' : 'N',
+                             s->tb ? 'T' : 'N', s->m, s->n, s->k, batch, z, i, j, out[ci], want);
+            }
+    /* padding between rows and around the offsets is left alone */
+    for (size_t i = 0; i < s->c_off; i++)
+        assert_true(memcmp(&out[i], &c[i], 4) == 0);
+    for (size_t z = 0; z < batch; z++)
+        for (size_t i = 0; i < s->m; i++)
+            for (size_t j = s->n; j < ldc; j++) {
+                size_t ci = s->c_off + z * cs + i * ldc + j;
+                assert_true(memcmp(&out[ci], &c[ci], 4) == 0);
+            }
+    clReleaseMemObject(ba);
+    clReleaseMemObject(bb);
+    clReleaseMemObject(bcm);
+    free(a);
+    free(b);
+    free(c);
+    free(out);
+}
+
+static void test_nt_shapes(void **state)
+{
+    (void)state;
+    /* the torch Linear layout and Q K^T: B stored [N, K] */
+    const size_t dims[][3] = {{1, 1, 1}, {4, 3, 8}, {5, 7, 9}, {13, 50, 37}, {33, 100, 64}, {7, 49, 130}, {64, 96, 17}};
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        shape s = {0, 1, dims[i][0], dims[i][1], dims[i][2], 0, 1.0f, 0.0f, 0, 0, 0, 0};
+        check(&s);
+        s.alpha = 0.37f;
+        s.beta = -1.5f;
+        s.a_off = 3;
+        s.b_off = 5;
+        s.c_off = 7;
+        s.pad = 2;
+        s.batch = 3;
+        check(&s);
+    }
+}
+
+static void test_nn_shapes(void **state)
+{
+    (void)state;
+    /* P V: B stored [K, N] */
+    const size_t dims[][3] = {{1, 1, 1}, {6, 16, 6}, {7, 17, 5}, {13, 64, 13}, {37, 33, 80}, {12, 100, 3}};
+    for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++) {
+        shape s = {0, 0, dims[i][0], dims[i][1], dims[i][2], 0, 1.0f, 0.0f, 0, 0, 0, 0};
+        check(&s);
+        s.alpha = -2.0f;
+        s.beta = 0.5f;
+        s.a_off = 1;
+        s.b_off = 2;
+        s.c_off = 4;
+        s.pad = 3;
+        s.batch = 4;
+        check(&s);
+    }
+}
+
+static void test_transposed_a(void **state)
+{
+    (void)state;
+    /* op(A) = A^T takes the CLBlast path on every device */
+    shape s = {1, 1, 9, 11, 13, 0, 1.0f, 0.0f, 0, 0, 0, 0};
+    check(&s);
+    shape t = {1, 0, 20, 7, 5, 2, 0.5f, 1.0f, 2, 3, 4, 1};
+    check(&t);
+}
+
+int main(void)
+{
+    dcl_test_require_device();
+    ctx = dcl_test_context(NULL);
+    printf("device %s: own CPU GEMM kernels %s\n", ctx->info.name, ctx->gemm_own ? "on" : "off (CLBlast)");
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_nt_shapes), cmocka_unit_test(test_nn_shapes),
+                                       cmocka_unit_test(test_transposed_a)};
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    dcl_context_free(ctx);
+    return rc;
+}
