@@ -54,19 +54,7 @@ dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 
 static dcl_status linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, size_t w_off, cl_mem y)
 {
-    dcl_gemm_args g = {0};
-    g.trans_b = 1;
-    g.m = m;
-    g.n = n;
-    g.k = k;
-    g.alpha = 1.0f;
-    g.a = x;
-    g.lda = k;
-    g.b = w;
-    g.b_off = w_off;
-    g.ldb = k;
-    g.c = y;
-    g.ldc = n;
+    dcl_gemm_args g = dcl_linear_args(m, n, k, x, 0, w, w_off, y, 0);
     return dcl_session_gemm(s, &g, s->gemm_temp);
 }
 
@@ -140,14 +128,7 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
     size_t shapes[][3] = {{T, 3 * A, H}, {T, H, A}, {T, I, H}, {T, H, I}, {T, H, E}, {T, H, conv_cols ? H * (size_t)c->conv_kernel_size : H}};
     size_t temp = 0;
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        dcl_gemm_args g = {0};
-        g.trans_b = 1;
-        g.m = shapes[i][0];
-        g.n = shapes[i][1];
-        g.k = shapes[i][2];
-        g.lda = g.k;
-        g.ldb = g.k;
-        g.ldc = g.n;
+        dcl_gemm_args g = dcl_linear_args(shapes[i][0], shapes[i][1], shapes[i][2], NULL, 0, NULL, 0, NULL, 0);
         size_t bytes = 0;
         if (dcl_gemm_temp_size(ctx, &g, &bytes) == DCL_OK && bytes > temp)
             temp = bytes;

@@ -218,17 +218,15 @@ dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *
     return s == CLBlastSuccess ? DCL_OK : gemm_fail(ctx, s, g);
 }
 
-dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
-                      float beta, cl_mem y, size_t y_off, cl_mem temp)
+dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
+                              cl_mem y, size_t y_off)
 {
     dcl_gemm_args g = {0};
-    g.trans_a = 0;
     g.trans_b = 1;
     g.m = m;
     g.n = n;
     g.k = k;
     g.alpha = 1.0f;
-    g.beta = beta;
     g.a = x;
     g.a_off = x_off;
     g.lda = k;
@@ -238,5 +236,13 @@ dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, 
     g.c = y;
     g.c_off = y_off;
     g.ldc = n;
+    return g;
+}
+
+dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
+                      float beta, cl_mem y, size_t y_off, cl_mem temp)
+{
+    dcl_gemm_args g = dcl_linear_args(m, n, k, x, x_off, w, w_off, y, y_off);
+    g.beta = beta;
     return dcl_gemm(ctx, &g, temp);
 }

@@ -28,7 +28,11 @@ dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp);
 /* Bytes of temporary buffer CLBlast needs for a non-batched GEMM of this shape (0 if none). */
 dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *bytes);
 
-/* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y): the torch Linear layout. */
+/* The arguments of Y[m, n] = X[m, k] · W[n, k]ᵀ (alpha 1, beta 0): the torch Linear layout. */
+dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
+                              cl_mem y, size_t y_off);
+
+/* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y). */
 dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                       float beta, cl_mem y, size_t y_off, cl_mem temp);
 

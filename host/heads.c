@@ -52,24 +52,6 @@ static void ws_free(void *p)
 
 static size_t max_z(size_t a, size_t b) { return a > b ? a : b; }
 
-static dcl_gemm_args linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, cl_mem y)
-{
-    dcl_gemm_args g;
-    memset(&g, 0, sizeof g);
-    g.trans_b = 1;
-    g.m = m;
-    g.n = n;
-    g.k = k;
-    g.alpha = 1.0f;
-    g.a = x;
-    g.a_off = x_off;
-    g.lda = k;
-    g.b = w;
-    g.ldb = k;
-    g.c = y;
-    g.ldc = n;
-    return g;
-}
 
 /* Allocates the workspace once per session (the first head call). */
 static dcl_status ws_get(dcl_session *s, heads_ws **out)
@@ -117,7 +99,7 @@ static dcl_status ws_get(dcl_session *s, heads_ws **out)
     size_t shapes[][3] = {{T, E, H}, {w->chunk, V, E}, {T, P, H}, {T, N, P}, {T, N, H},
                           {T, 2, H}, {1, H, (size_t)s->max_length}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        dcl_gemm_args g = linear_args(shapes[i][0], shapes[i][1], shapes[i][2], NULL, 0, NULL, NULL);
+        dcl_gemm_args g = dcl_linear_args(shapes[i][0], shapes[i][1], shapes[i][2], NULL, 0, NULL, 0, NULL, 0);
         size_t bytes = 0;
         if (dcl_gemm_temp_size(ctx, &g, &bytes) == DCL_OK && bytes > w->temp_bytes)
             w->temp_bytes = bytes;
@@ -145,7 +127,7 @@ static dcl_status gemm(dcl_session *s, heads_ws *w, const dcl_gemm_args *g)
 static dcl_status linear(dcl_session *s, heads_ws *w, size_t m, size_t n, size_t k, cl_mem x, size_t x_off,
                          cl_mem wt, cl_mem y)
 {
-    dcl_gemm_args g = linear_args(m, n, k, x, x_off, wt, y);
+    dcl_gemm_args g = dcl_linear_args(m, n, k, x, x_off, wt, 0, y, 0);
     return gemm(s, w, &g);
 }
 
