@@ -369,7 +369,8 @@ dcl_status dcl_heads_embed(dcl_session *s, const dcl_batch *b, int pooling, int 
 
 /* ---- post-processing on the host ------------------------------------------------------------- */
 
-void dcl_heads_softmax(const float *x, int n, float *p)
+/* The softmax normaliser of x: its maximum and the sum of exp(x - max), in double. */
+static double softmax_sum(const float *x, int n, float *max)
 {
     float mx = -INFINITY;
     for (int i = 0; i < n; i++)
@@ -377,6 +378,14 @@ void dcl_heads_softmax(const float *x, int n, float *p)
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += exp((double)x[i] - (double)mx);
+    *max = mx;
+    return sum;
+}
+
+void dcl_heads_softmax(const float *x, int n, float *p)
+{
+    float mx;
+    double sum = softmax_sum(x, n, &mx);
     for (int i = 0; i < n; i++)
         p[i] = (float)(exp((double)x[i] - (double)mx) / sum);
 }
@@ -399,12 +408,8 @@ void dcl_heads_top_k(const float *x, int n, int k, int32_t *idx, float *prob)
     }
     if (!prob)
         return;
-    float mx = -INFINITY;
-    for (int i = 0; i < n; i++)
-        mx = x[i] > mx ? x[i] : mx;
-    double sum = 0;
-    for (int i = 0; i < n; i++)
-        sum += exp((double)x[i] - (double)mx);
+    float mx;
+    double sum = softmax_sum(x, n, &mx);
     for (int j = 0; j < k; j++)
         prob[j] = (float)(exp((double)x[idx[j]] - (double)mx) / sum);
 }
