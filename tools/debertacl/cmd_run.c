@@ -378,7 +378,7 @@ static int ensure_session(runner *r, int B, int L)
 
 static dcl_batch batch_of(const runner *r, const rows *rw)
 {
-    dcl_batch b = {rw->B, rw->L, rw->ids, rw->mask, r->info.type_vocab_size > 0 ? rw->types : NULL};
+    dcl_batch b = {rw->B, rw->L, rw->ids, rw->mask, r->info.type_vocab_size > 0 ? rw->types : NULL, NULL};
     return b;
 }
 
