@@ -146,18 +146,8 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
     const size_t H = (size_t)c->hidden_size, E = (size_t)c->embedding_size, A = (size_t)c->all_head_size;
     const size_t NH = (size_t)c->num_heads, I = (size_t)c->intermediate_size;
     size_t slots = 0;
-    if (m->ns) {
-        /* the most slots any length up to max_length uses */
-        int *tab = malloc((2 * L - 1) * sizeof *tab);
-        if (!tab) {
-            free(s);
-            return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
-        }
-        int lo, cnt;
-        dcl_rel_slot_table(c, (int)L, tab, &lo, &cnt);
-        free(tab);
-        slots = (size_t)cnt;
-    }
+    if (m->ns) /* the most slots any length up to max_length uses (slots grow with |i - j|) */
+        slots = (size_t)(dcl_rel_slot(c, (long)L - 1) - dcl_rel_slot(c, -((long)L - 1)) + 1);
     dcl_status st = workspace_check(m, p->max_batch, p->max_length, slots);
     if (st != DCL_OK) {
         free(s);
