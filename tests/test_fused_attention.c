@@ -1,0 +1,333 @@
+/* The fused disentangled attention kernel (cl/fused_attention.cl) against a plain C reference
+ * (materialised scores, softmax and P V in double): padded layouts with masked keys and fully
+ * masked query rows, packed layouts with ragged sequence lengths (1 token up to several key
+ * tiles), c2p and p2c on and off, head sizes 8, 24 and 64, several work-group shapes. The output
+ * buffer has a guard zone behind it that must come back untouched.
+ * Tolerance: |got - ref| <= 2e-5 (values of order 1).
+ * Run with --bench to time the kernel at B = 8, L = 128, 12 heads of 64 (printed, never asserted). */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "attention.h"
+#include "context.h"
+#include "ops.h"
+#include "program.h"
+#include "test_common.h"
+
+#define GUARD 64
+static const float CANARY = 1234.5f;
+static dcl_context *ctx;
+
+static float frand(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((double)(*s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+}
+
+static cl_mem upload(const void *data, size_t bytes)
+{
+    size_t total = bytes + GUARD * sizeof(float);
+    unsigned char *tmp = calloc(1, total);
+    assert_non_null(tmp);
+    if (data && bytes)
+        memcpy(tmp, data, bytes);
+    for (int i = 0; i < GUARD; i++)
+        memcpy(tmp + bytes + i * sizeof(float), &CANARY, sizeof CANARY);
+    cl_int err;
+    cl_mem m = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, total, tmp, &err);
+    assert_int_equal(err, CL_SUCCESS);
+    free(tmp);
+    return m;
+}
+
+static void download(cl_mem m, void *dst, size_t bytes)
+{
+    float g[GUARD];
+    assert_int_equal(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, 0, bytes, dst, 0, NULL, NULL), CL_SUCCESS);
+    assert_int_equal(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, bytes, sizeof g, g, 0, NULL, NULL), CL_SUCCESS);
+    for (int i = 0; i < GUARD; i++)
+        if (g[i] != CANARY)
+            fail_msg("guard zone overwritten at +%d: %g", i, (double)g[i]);
+}
+
+/* One problem: B sequences (padded B x L when off == NULL, else packed), NH heads of D. */
+typedef struct problem {
+    unsigned B, L, NH, D, NSR, T, Lmax;
+    const int32_t *off;
+    int use_c2p, use_p2c, use_mask;
+    float *q, *k, *v, *c2p, *p2c, *mask;
+    int32_t *slot;
+    float inv_scale;
+} problem;
+
+static void make(problem *p, uint64_t seed)
+{
+    const size_t T = p->T;
+    p->q = malloc((size_t)p->NH * T * p->D * sizeof(float));
+    p->k = malloc((size_t)p->NH * T * p->D * sizeof(float));
+    p->v = malloc((size_t)p->NH * T * p->D * sizeof(float));
+    p->c2p = malloc((size_t)p->NH * T * p->NSR * sizeof(float));
+    p->p2c = malloc((size_t)p->NH * T * p->NSR * sizeof(float));
+    p->mask = malloc(T * sizeof(float));
+    p->slot = malloc((2 * (size_t)p->Lmax - 1) * sizeof(int32_t));
+    for (size_t i = 0; i < (size_t)p->NH * T * p->D; i++) {
+        p->q[i] = 2.0f * frand(&seed);
+        p->k[i] = 2.0f * frand(&seed);
+        p->v[i] = frand(&seed);
+    }
+    for (size_t i = 0; i < (size_t)p->NH * T * p->NSR; i++) {
+        p->c2p[i] = 4.0f * frand(&seed);
+        p->p2c[i] = 4.0f * frand(&seed);
+    }
+    /* a monotonic delta -> slot map over [0, NSR), clamped at both ends like the log buckets */
+    for (long d = -(long)p->Lmax + 1; d < (long)p->Lmax; d++) {
+        long s = d / 2 + (long)p->NSR / 2;
+        p->slot[d + p->Lmax - 1] = (int32_t)(s < 0 ? 0 : s >= (long)p->NSR ? (long)p->NSR - 1 : s);
+    }
+    /* padded: right padding on row 1, left padding on row 2, row 3 fully masked */
+    for (size_t t = 0; t < T; t++)
+        p->mask[t] = 1.0f;
+    if (!p->off && p->use_mask)
+        for (unsigned b = 0; b < p->B; b++)
+            for (unsigned i = 0; i < p->L; i++) {
+                float m = 1.0f;
+                if (b % 4 == 1 && i >= p->L / 2)
+                    m = 0.0f;
+                if (b % 4 == 2 && i < p->L / 3)
+                    m = 0.0f;
+                if (b % 4 == 3)
+                    m = 0.0f;
+                p->mask[b * p->L + i] = m;
+            }
+    p->inv_scale = 1.0f / sqrtf((float)p->D * 3.0f);
+}
+
+static void unmake(problem *p)
+{
+    free(p->q);
+    free(p->k);
+    free(p->v);
+    free(p->c2p);
+    free(p->p2c);
+    free(p->mask);
+    free(p->slot);
+}
+
+/* The reference: out[T, NH*D]. */
+static void reference(const problem *p, double *out)
+{
+    const unsigned D = p->D, A = p->NH * p->D;
+    double *s = malloc(p->Lmax * sizeof *s);
+    for (unsigned b = 0; b < p->B; b++) {
+        unsigned s0 = p->off ? (unsigned)p->off[b] : b * p->L;
+        unsigned n = p->off ? (unsigned)(p->off[b + 1] - p->off[b]) : p->L;
+        for (unsigned h = 0; h < p->NH; h++)
+            for (unsigned i = 0; i < n; i++) {
+                const size_t t = s0 + i;
+                double mx = -DBL_MAX;
+                for (unsigned j = 0; j < n; j++) {
+                    const size_t u = s0 + j;
+                    /* transformers: masked_fill(finfo.min), so a fully masked row is uniform */
+                    if (p->use_mask && (p->mask[t] == 0.0f || p->mask[u] == 0.0f)) {
+                        s[j] = -FLT_MAX;
+                    } else {
+                        double dot = 0;
+                        for (unsigned e = 0; e < D; e++)
+                            dot += (double)p->q[((size_t)h * p->T + t) * D + e] * p->k[((size_t)h * p->T + u) * D + e];
+                        int k = p->slot[p->Lmax - 1 + i - j];
+                        if (p->use_c2p)
+                            dot += p->c2p[((size_t)h * p->T + t) * p->NSR + (size_t)k];
+                        if (p->use_p2c)
+                            dot += p->p2c[((size_t)h * p->T + u) * p->NSR + (size_t)k];
+                        s[j] = dot * p->inv_scale;
+                    }
+                    mx = s[j] > mx ? s[j] : mx;
+                }
+                double sum = 0;
+                for (unsigned j = 0; j < n; j++)
+                    sum += (s[j] = exp(s[j] - mx));
+                for (unsigned e = 0; e < D; e++) {
+                    double acc = 0;
+                    for (unsigned j = 0; j < n; j++)
+                        acc += s[j] / sum * p->v[((size_t)h * p->T + s0 + j) * D + e];
+                    out[t * A + h * D + e] = acc;
+                }
+            }
+    }
+    free(s);
+}
+
+/* Runs the kernel built with work-group shape (tq, tk); returns the worst difference. */
+static double run(const problem *p, unsigned tq, unsigned tk, double *seconds, int reps)
+{
+    dcl_attn a;
+    assert_int_equal(dcl_attn_init(ctx, p->D, p->T, &a), DCL_OK);
+    if (tq) { /* another work-group shape than the device default */
+        char opts[128];
+        snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u", p->D, tq, tk);
+        clReleaseKernel(a.fused);
+        assert_int_equal(dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fused_attention", &a.fused), DCL_OK);
+        a.tq = tq;
+        a.tk = tk;
+    }
+    const size_t T = p->T, A = (size_t)p->NH * p->D;
+    cl_mem q = upload(p->q, (size_t)p->NH * T * p->D * sizeof(float));
+    cl_mem k = upload(p->k, (size_t)p->NH * T * p->D * sizeof(float));
+    cl_mem v = upload(p->v, (size_t)p->NH * T * p->D * sizeof(float));
+    cl_mem c2p = upload(p->c2p, (size_t)p->NH * T * p->NSR * sizeof(float));
+    cl_mem p2c = upload(p->p2c, (size_t)p->NH * T * p->NSR * sizeof(float));
+    cl_mem slot = upload(p->slot, (2 * (size_t)p->Lmax - 1) * sizeof(int32_t));
+    cl_mem mask = upload(p->mask, T * sizeof(float));
+    cl_mem out = upload(NULL, T * A * sizeof(float));
+    assert_int_equal(dcl_attn_layout(&a, p->B, p->L, p->off), DCL_OK);
+    assert_int_equal(a.max_len, p->Lmax);
+    double t0 = 0;
+    for (int r = 0; r <= reps; r++) {
+        if (r == 1) {
+            clFinish(ctx->queue);
+            t0 = dcl_now();
+        }
+        assert_int_equal(dcl_attn_fused(&a, p->T, p->NH, (unsigned)A, q, k, v, p->use_c2p ? c2p : NULL,
+                                        p->use_p2c ? p2c : NULL, slot, p->NSR, p->use_mask ? mask : NULL,
+                                        p->inv_scale, out),
+                         DCL_OK);
+    }
+    clFinish(ctx->queue);
+    if (seconds)
+        *seconds = reps ? (dcl_now() - t0) / reps : 0;
+    float *got = malloc(T * A * sizeof(float));
+    double *want = malloc(T * A * sizeof(double));
+    download(out, got, T * A * sizeof(float));
+    reference(p, want);
+    double worst = 0;
+    for (size_t i = 0; i < T * A; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        if (!(d <= worst))
+            worst = isnan(d) ? INFINITY : d;
+    }
+    cl_mem all[] = {q, k, v, c2p, p2c, slot, mask, out};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        clReleaseMemObject(all[i]);
+    free(got);
+    free(want);
+    dcl_attn_release(&a);
+    return worst;
+}
+
+static void check(problem *p, const char *what, uint64_t seed)
+{
+    make(p, seed);
+    static const unsigned shapes[][2] = {{0, 0}, {1, 1}, {4, 8}, {16, 32}, {64, 16}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        double worst = run(p, shapes[s][0], shapes[s][1], NULL, 0);
+        printf("  %-34s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u: %.2e\n", what, p->D, p->use_c2p, p->use_p2c,
+               p->use_mask, shapes[s][0], shapes[s][1], worst);
+        if (!(worst <= 2e-5))
+            fail_msg("%s (TQ %u, TK %u): %.3e exceeds 2e-5", what, shapes[s][0], shapes[s][1], worst);
+    }
+    unmake(p);
+}
+
+static void test_padded(void **state)
+{
+    (void)state;
+    problem p = {0};
+    p.B = 4;
+    p.L = 37;
+    p.Lmax = 37;
+    p.T = p.B * p.L;
+    p.NH = 3;
+    p.NSR = 20;
+    p.use_mask = 1;
+    const unsigned Ds[] = {8, 24, 64};
+    for (size_t d = 0; d < 3; d++) {
+        p.D = Ds[d];
+        for (int f = 0; f < 4; f++) {
+            p.use_c2p = f & 1;
+            p.use_p2c = (f >> 1) & 1;
+            check(&p, "padded 4 x 37, masks", 100 + d * 4 + (uint64_t)f);
+        }
+    }
+    /* no mask at all, a length of several key tiles */
+    p.B = 2;
+    p.L = 70;
+    p.Lmax = 70;
+    p.T = 140;
+    p.D = 64;
+    p.use_mask = 0;
+    p.use_c2p = p.use_p2c = 1;
+    check(&p, "padded 2 x 70, no mask", 7);
+}
+
+static void test_packed(void **state)
+{
+    (void)state;
+    const int32_t off[] = {0, 1, 6, 23, 56, 120, 220, 221};
+    problem p = {0};
+    p.B = 7;
+    p.off = off;
+    p.T = 221;
+    p.Lmax = 100;
+    p.NH = 2;
+    p.NSR = 33;
+    const unsigned Ds[] = {8, 64};
+    for (size_t d = 0; d < 2; d++) {
+        p.D = Ds[d];
+        for (int f = 0; f < 4; f++) {
+            p.use_c2p = f & 1;
+            p.use_p2c = (f >> 1) & 1;
+            check(&p, "packed 1,5,17,33,64,100,1", 200 + d * 4 + (uint64_t)f);
+        }
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ctx = dcl_test_context(NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dcl_context_free(ctx);
+    return 0;
+}
+
+/* Kernel time at B = 8, L = 128, 12 heads of 64, both terms, for the device default shape. */
+static int bench(void)
+{
+    ctx = dcl_test_context(NULL);
+    problem p = {0};
+    p.B = 8;
+    p.L = p.Lmax = 128;
+    p.T = 1024;
+    p.NH = 12;
+    p.D = 64;
+    p.NSR = 255;
+    p.use_c2p = p.use_p2c = 1;
+    make(&p, 1);
+    double sec = 0;
+    double worst = run(&p, 0, 0, &sec, 20);
+    dcl_attn a;
+    dcl_attn_tuning(ctx, 64, &a.tq, &a.tk);
+    printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u): %.3f ms per call (max diff %.1e)\n", a.tq, a.tk,
+           sec * 1e3, worst);
+    unmake(&p);
+    dcl_context_free(ctx);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    dcl_test_require_device();
+    if (argc > 1 && !strcmp(argv[1], "--bench"))
+        return bench();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_padded),
+        cmocka_unit_test(test_packed),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
