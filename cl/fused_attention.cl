@@ -17,9 +17,41 @@
 #define FA_TK 32 /* keys per tile staged in local memory (2 * FA_TK * FA_D floats) */
 #endif
 
+#ifndef FA_LOCAL
+#define FA_LOCAL 1 /* 1: stage key/value tiles in local memory; 0: read them from global memory
+                      (CPU drivers, where the caches do it and barriers cost) */
+#endif
+#ifndef FA_VW
+#define FA_VW 1 /* vector width of the loops over the head dimension: 1, 4, 8 or 16 (divides FA_D) */
+#endif
+
 #if (FA_D < 1) || (FA_TQ < 1) || (FA_TQ > 1024) || (FA_TK < 1)
 #error "FA_D, FA_TQ and FA_TK must be positive (FA_TQ at most 1024)"
 #endif
+#if (FA_VW != 1 && FA_VW != 4 && FA_VW != 8 && FA_VW != 16) || (FA_D % FA_VW != 0)
+#error "FA_VW must be 1, 4, 8 or 16 and divide FA_D"
+#endif
+
+#if FA_VW == 1
+typedef float fa_vec;
+#define FA_LOAD(c, p) ((p)[c])
+#define FA_HSUM(v) (v)
+#elif FA_VW == 4
+typedef float4 fa_vec;
+#define FA_LOAD(c, p) vload4((c), (p))
+#define FA_HSUM(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
+#elif FA_VW == 8
+typedef float8 fa_vec;
+#define FA_LOAD(c, p) vload8((c), (p))
+#define FA_HSUM(v) ((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7)))
+#else
+typedef float16 fa_vec;
+#define FA_LOAD(c, p) vload16((c), (p))
+#define FA_HSUM(v)                                                                                                 \
+    (((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7))) +                        \
+     ((((v).s8 + (v).s9) + ((v).sa + (v).sb)) + (((v).sc + (v).sd) + ((v).se + (v).sf))))
+#endif
+#define FA_NV (FA_D / FA_VW)
 
 /* Tile g: tiles[g] = (q0, nq, s0, n): queries are tokens q0 .. q0+nq-1 (nq <= FA_TQ) of the
  * sequence of tokens s0 .. s0+n-1. For head h, query token t (position i = t - s0) and key token
@@ -41,8 +73,10 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
                     const uint NSR, __global const float *restrict mask, const int use_mask,
                     const float inv_scale, const int use_c2p, const int use_p2c, __global float *restrict ctx)
 {
+#if FA_LOCAL
     __local float ks[FA_TK * FA_D];
     __local float vs[FA_TK * FA_D];
+#endif
     const uint lid = get_local_id(0);
     const uint h = get_group_id(1);
     const int4 tile = tiles[get_group_id(0)];
@@ -59,14 +93,15 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
     __global const float *vh = v + ((size_t)h * T + s0) * FA_D;
     __global const int *slot_i = slot + (Lmax - 1 + i); /* slot_i[-j] is the slot of key j */
 
-    float qr[FA_D], acc[FA_D];
-    for (uint e = 0; e < FA_D; e++) {
-        qr[e] = active ? qrow[e] : 0.0f;
-        acc[e] = 0.0f;
+    fa_vec qr[FA_NV], acc[FA_NV];
+    for (uint c = 0; c < FA_NV; c++) {
+        qr[c] = active ? FA_LOAD(c, qrow) : (fa_vec)0.0f;
+        acc[c] = (fa_vec)0.0f;
     }
     float m = -FLT_MAX, l = 0.0f;
     for (uint j0 = 0; j0 < n; j0 += FA_TK) {
         const uint nk = min((uint)FA_TK, n - j0);
+#if FA_LOCAL
         /* stage keys and values j0 .. j0+nk-1 (contiguous: nk * FA_D floats each) */
         barrier(CLK_LOCAL_MEM_FENCE);
         for (uint x = lid; x < nk * FA_D; x += FA_TQ) {
@@ -76,15 +111,24 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
         barrier(CLK_LOCAL_MEM_FENCE);
         if (!active)
             continue;
+#define FA_KROW(jj) (ks + (jj) * FA_D)
+#define FA_VROW(jj) (vs + (jj) * FA_D)
+#else
+        if (!active)
+            break;
+#define FA_KROW(jj) (kh + (size_t)(j0 + (jj)) * FA_D)
+#define FA_VROW(jj) (vh + (size_t)(j0 + (jj)) * FA_D)
+#endif
         float s[FA_TK];
         float mt = m;
         for (uint jj = 0; jj < nk; jj++) {
             const uint j = j0 + jj;
             float sc = -FLT_MAX;
             if (query_ok && (!use_mask || mask[s0 + j] != 0.0f)) {
-                float dot = 0.0f;
-                for (uint e = 0; e < FA_D; e++)
-                    dot = fma(qr[e], ks[jj * FA_D + e], dot);
+                fa_vec dv = (fa_vec)0.0f;
+                for (uint c = 0; c < FA_NV; c++)
+                    dv = fma(qr[c], FA_LOAD(c, FA_KROW(jj)), dv);
+                float dot = FA_HSUM(dv);
                 if (use_rel) {
                     const uint ks_ = (uint)slot_i[-(int)j];
                     if (use_c2p)
@@ -99,20 +143,31 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
         }
         const float corr = exp(m - mt); /* 1 while both are -FLT_MAX; 0 once a real score appears */
         l *= corr;
-        for (uint e = 0; e < FA_D; e++)
-            acc[e] *= corr;
+        for (uint c = 0; c < FA_NV; c++)
+            acc[c] *= corr;
         for (uint jj = 0; jj < nk; jj++) {
             const float p = exp(s[jj] - mt);
             l += p;
-            for (uint e = 0; e < FA_D; e++)
-                acc[e] = fma(p, vs[jj * FA_D + e], acc[e]);
+            for (uint c = 0; c < FA_NV; c++)
+                acc[c] = fma((fa_vec)p, FA_LOAD(c, FA_VROW(jj)), acc[c]);
         }
         m = mt;
+#undef FA_KROW
+#undef FA_VROW
     }
     if (active) {
         const float inv = 1.0f / l; /* l >= 1: the maximum's term is exp(0) */
         __global float *out = ctx + (size_t)t * ctx_stride + (size_t)h * FA_D;
-        for (uint e = 0; e < FA_D; e++)
-            out[e] = acc[e] * inv;
+        for (uint c = 0; c < FA_NV; c++) {
+#if FA_VW == 1
+            out[c] = acc[c] * inv;
+#elif FA_VW == 4
+            vstore4(acc[c] * inv, c, out);
+#elif FA_VW == 8
+            vstore8(acc[c] * inv, c, out);
+#else
+            vstore16(acc[c] * inv, c, out);
+#endif
+        }
     }
 }

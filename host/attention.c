@@ -7,20 +7,31 @@
 #include "ops.h"
 #include "program.h"
 
-void dcl_attn_tuning(const dcl_context *ctx, unsigned d, unsigned *tq, unsigned *tk)
+void dcl_attn_tuning(const dcl_context *ctx, unsigned d, dcl_attn *a)
 {
-    /* built-in defaults; the profile system overrides them per device */
-    unsigned q = ctx->info.type == DCL_DEVICE_GPU ? 64 : 16;
-    unsigned k = 32;
+    /* built-in defaults; the profile system overrides them per device. GPUs: a work-group of 64
+     * queries sharing key/value tiles in local memory. CPUs (PoCL, measured on the B=8, L=128
+     * shape of tests/test_fused_attention --bench): no local staging (the caches do it, and
+     * barriers split PoCL's work-item loops), 8-wide vectors over the head dimension. */
+    const int gpu = ctx->info.type == DCL_DEVICE_GPU;
+    unsigned q = gpu ? 64 : 16, k = 32, vw = gpu ? 4 : 8;
     size_t max_wg = ctx->info.max_work_group_size ? ctx->info.max_work_group_size : 1;
     while (q > 1 && q > max_wg)
         q /= 2;
-    /* two [k, d] float tiles in local memory, with room to spare for the driver */
-    uint64_t local = ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes : 16384;
-    while (k > 1 && (uint64_t)2 * k * d * sizeof(float) + 1024 > local)
-        k /= 2;
-    *tq = q;
-    *tk = k;
+    while (vw > 1 && d % vw)
+        vw /= 2;
+    if (vw == 2)
+        vw = 1;
+    a->local = gpu ? 1u : 0u;
+    if (a->local) {
+        /* two [k, d] float tiles in local memory, with room to spare for the driver */
+        uint64_t local = ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes : 16384;
+        while (k > 1 && (uint64_t)2 * k * d * sizeof(float) + 1024 > local)
+            k /= 2;
+    }
+    a->tq = q;
+    a->tk = k;
+    a->vw = vw;
 }
 
 void dcl_attn_release(dcl_attn *a)
@@ -50,9 +61,10 @@ dcl_status dcl_attn_init(dcl_context *ctx, unsigned d, size_t max_tokens, dcl_at
     a->ctx = ctx;
     a->d = d;
     a->max_tokens = max_tokens;
-    dcl_attn_tuning(ctx, d, &a->tq, &a->tk);
-    char opts[128];
-    snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u", d, a->tq, a->tk);
+    dcl_attn_tuning(ctx, d, a);
+    char opts[160];
+    snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u -DFA_LOCAL=%u -DFA_VW=%u", d, a->tq, a->tk, a->local,
+             a->vw);
     dcl_status st = dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fused_attention", &a->fused);
     if (!st)
         st = dcl_kernel_create(ctx, "sequences", "", "dcl_embed_gather_seq", &a->embed_seq);

@@ -12,7 +12,8 @@
 typedef struct dcl_attn {
     dcl_context *ctx;
     cl_kernel fused, embed_seq, im2col_seq, conv_seq;
-    unsigned d, tq, tk;  /* head size, queries per work-group, keys per local tile */
+    unsigned d, tq, tk;  /* head size, queries per work-group, keys per tile */
+    unsigned local, vw;  /* stage tiles in local memory (0/1), vector width over the head size */
     size_t max_tokens;   /* what the buffers hold */
     cl_mem tiles;        /* int4 [max_tokens]: (q0, nq, s0, n) per query tile */
     cl_mem tok;          /* int2 [max_tokens]: (position in sequence, sequence length) */
@@ -25,9 +26,10 @@ typedef struct dcl_attn {
     unsigned launches;
 } dcl_attn;
 
-/* Work-group shape of the fused kernel for head size d on this device: queries per group and
- * keys per local tile (the built-in defaults until tuning profiles supply them). */
-void dcl_attn_tuning(const dcl_context *ctx, unsigned d, unsigned *tq, unsigned *tk);
+/* Work-group shape of the fused kernel for head size d on this device: queries per group, keys
+ * per tile, local-memory staging and vector width (the built-in defaults until tuning profiles
+ * supply them). */
+void dcl_attn_tuning(const dcl_context *ctx, unsigned d, dcl_attn *shape);
 
 /* Builds the programs for head size d and allocates the layout buffers for max_tokens tokens. */
 dcl_status dcl_attn_init(dcl_context *ctx, unsigned d, size_t max_tokens, dcl_attn *a);

@@ -11,6 +11,7 @@
 
 #include "attention.h"
 #include "context.h"
+#include "gemm.h"
 #include "ops.h"
 #include "program.h"
 #include "test_common.h"
@@ -158,18 +159,25 @@ static void reference(const problem *p, double *out)
     free(s);
 }
 
-/* Runs the kernel built with work-group shape (tq, tk); returns the worst difference. */
-static double run(const problem *p, unsigned tq, unsigned tk, double *seconds, int reps)
+/* A work-group shape: queries per group, keys per tile, local staging, vector width (tq 0: the
+ * device default). */
+typedef struct shape {
+    unsigned tq, tk, local, vw;
+} shape;
+
+/* Runs the kernel built with work-group shape sh; returns the worst difference. */
+static double run(const problem *p, shape sh, double *seconds, int reps)
 {
     dcl_attn a;
     assert_int_equal(dcl_attn_init(ctx, p->D, p->T, &a), DCL_OK);
-    if (tq) { /* another work-group shape than the device default */
+    if (sh.tq) { /* another work-group shape than the device default */
         char opts[128];
-        snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u", p->D, tq, tk);
+        snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u -DFA_LOCAL=%u -DFA_VW=%u", p->D, sh.tq, sh.tk,
+                 sh.local, sh.vw);
         clReleaseKernel(a.fused);
         assert_int_equal(dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fused_attention", &a.fused), DCL_OK);
-        a.tq = tq;
-        a.tk = tk;
+        a.tq = sh.tq;
+        a.tk = sh.tk;
     }
     const size_t T = p->T, A = (size_t)p->NH * p->D;
     cl_mem q = upload(p->q, (size_t)p->NH * T * p->D * sizeof(float));
@@ -218,13 +226,18 @@ static double run(const problem *p, unsigned tq, unsigned tk, double *seconds, i
 static void check(problem *p, const char *what, uint64_t seed)
 {
     make(p, seed);
-    static const unsigned shapes[][2] = {{0, 0}, {1, 1}, {4, 8}, {16, 32}, {64, 16}};
+    const shape shapes[] = {{0, 0, 0, 0},  {1, 1, 1, 1},  {4, 8, 1, 4},   {16, 32, 1, 8},
+                            {64, 16, 1, 1}, {8, 32, 0, 8}, {16, 16, 0, 4}, {3, 5, 0, 1}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        double worst = run(p, shapes[s][0], shapes[s][1], NULL, 0);
-        printf("  %-34s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u: %.2e\n", what, p->D, p->use_c2p, p->use_p2c,
-               p->use_mask, shapes[s][0], shapes[s][1], worst);
+        const shape sh = shapes[s];
+        if (sh.vw && p->D % sh.vw)
+            continue;
+        double worst = run(p, sh, NULL, 0);
+        printf("  %-26s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u local=%u VW=%-2u: %.2e\n", what, p->D,
+               p->use_c2p, p->use_p2c, p->use_mask, sh.tq, sh.tk, sh.local, sh.vw, worst);
         if (!(worst <= 2e-5))
-            fail_msg("%s (TQ %u, TK %u): %.3e exceeds 2e-5", what, shapes[s][0], shapes[s][1], worst);
+            fail_msg("%s (TQ %u, TK %u, local %u, VW %u): %.3e exceeds 2e-5", what, sh.tq, sh.tk, sh.local, sh.vw,
+                     worst);
     }
     unmake(p);
 }
@@ -309,12 +322,54 @@ static int bench(void)
     p.NSR = 255;
     p.use_c2p = p.use_p2c = 1;
     make(&p, 1);
-    double sec = 0;
-    double worst = run(&p, 0, 0, &sec, 20);
-    dcl_attn a;
-    dcl_attn_tuning(ctx, 64, &a.tq, &a.tk);
-    printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u): %.3f ms per call (max diff %.1e)\n", a.tq, a.tk,
-           sec * 1e3, worst);
+    const shape shapes[] = {{0, 0, 0, 0}, {16, 32, 1, 1}, {16, 32, 1, 8}, {16, 32, 0, 8}, {8, 64, 0, 8},
+                            {32, 64, 0, 16}, {64, 32, 0, 8}, {4, 128, 0, 8}, {1, 128, 0, 16}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        double sec = 0;
+        double worst = run(&p, shapes[i], &sec, 10);
+        printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u, local %u, VW %u; 0: default): %.3f ms per call "
+               "(max diff %.1e)\n", shapes[i].tq, shapes[i].tk, shapes[i].local, shapes[i].vw, sec * 1e3, worst);
+    }
+    /* the materialised path on the same data: Q K^T, the score kernel, P V, head merge */
+    {
+        const size_t T = p.T, A = 768, NH = 12, L = 128, B = 8, D = 64;
+        cl_mem q = upload(p.q, NH * T * D * sizeof(float)), k = upload(p.k, NH * T * D * sizeof(float));
+        cl_mem v = upload(p.v, NH * T * D * sizeof(float)), c2p = upload(p.c2p, NH * T * p.NSR * sizeof(float));
+        cl_mem p2c = upload(p.p2c, NH * T * p.NSR * sizeof(float)), slot = upload(p.slot, (2 * L - 1) * 4);
+        cl_mem mask = upload(p.mask, T * sizeof(float)), sc = upload(NULL, NH * B * L * L * sizeof(float));
+        cl_mem ctxh = upload(NULL, T * A * sizeof(float)), out = upload(NULL, T * A * sizeof(float));
+        dcl_ops ops;
+        assert_int_equal(dcl_ops_init(ctx, &ops), DCL_OK);
+        double t0 = 0;
+        for (int r = 0; r <= 10; r++) {
+            if (r == 1) {
+                clFinish(ctx->queue);
+                t0 = dcl_now();
+            }
+            dcl_gemm_args g = {0};
+            g.trans_b = 1;
+            g.m = L, g.n = L, g.k = D, g.alpha = 1.0f;
+            g.a = q, g.lda = D, g.a_stride = L * D;
+            g.b = k, g.ldb = D, g.b_stride = L * D;
+            g.c = sc, g.ldc = L, g.c_stride = L * L, g.batch = NH * B;
+            assert_int_equal(dcl_gemm(ctx, &g, NULL), DCL_OK);
+            assert_int_equal(dcl_op_disentangled_softmax(&ops, B, L, NH, sc, c2p, p2c, slot, p.NSR, mask, p.inv_scale),
+                             DCL_OK);
+            dcl_gemm_args pv = {0};
+            pv.m = L, pv.n = D, pv.k = L, pv.alpha = 1.0f;
+            pv.a = sc, pv.lda = L, pv.a_stride = L * L;
+            pv.b = v, pv.ldb = D, pv.b_stride = L * D;
+            pv.c = ctxh, pv.ldc = D, pv.c_stride = L * D, pv.batch = NH * B;
+            assert_int_equal(dcl_gemm(ctx, &pv, NULL), DCL_OK);
+            assert_int_equal(dcl_op_merge_heads(&ops, B, L, NH, D, ctxh, out), DCL_OK);
+        }
+        clFinish(ctx->queue);
+        printf("materialised attention B=8 L=128 NH=12 D=64: %.3f ms per call\n", (dcl_now() - t0) / 10 * 1e3);
+        dcl_ops_release(&ops);
+        cl_mem all[] = {q, k, v, c2p, p2c, slot, mask, sc, ctxh, out};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            clReleaseMemObject(all[i]);
+    }
     unmake(&p);
     dcl_context_free(ctx);
     return 0;
