@@ -35,18 +35,22 @@
 #if FA_VW == 1
 typedef float fa_vec;
 #define FA_LOAD(c, p) ((p)[c])
+#define FA_STORE(v, c, p) ((p)[c] = (v))
 #define FA_HSUM(v) (v)
 #elif FA_VW == 4
 typedef float4 fa_vec;
 #define FA_LOAD(c, p) vload4((c), (p))
+#define FA_STORE(v, c, p) vstore4((v), (c), (p))
 #define FA_HSUM(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3))
 #elif FA_VW == 8
 typedef float8 fa_vec;
 #define FA_LOAD(c, p) vload8((c), (p))
+#define FA_STORE(v, c, p) vstore8((v), (c), (p))
 #define FA_HSUM(v) ((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7)))
 #else
 typedef float16 fa_vec;
 #define FA_LOAD(c, p) vload16((c), (p))
+#define FA_STORE(v, c, p) vstore16((v), (c), (p))
 #define FA_HSUM(v)                                                                                                 \
     (((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7))) +                        \
      ((((v).s8 + (v).s9) + ((v).sa + (v).sb)) + (((v).sc + (v).sd) + ((v).se + (v).sf))))
@@ -145,8 +149,18 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
         l *= corr;
         for (uint c = 0; c < FA_NV; c++)
             acc[c] *= corr;
+#if FA_VW > 1 && FA_TK % FA_VW == 0
+        /* the exponentials a vector at a time (entries past nk are computed and not used) */
+        for (uint jj = nk; jj < FA_TK; jj++)
+            s[jj] = mt;
+        for (uint c = 0; c < FA_TK / FA_VW; c++)
+            FA_STORE(exp(FA_LOAD(c, s) - (fa_vec)mt), c, s);
+#else
+        for (uint jj = 0; jj < nk; jj++)
+            s[jj] = exp(s[jj] - mt);
+#endif
         for (uint jj = 0; jj < nk; jj++) {
-            const float p = exp(s[jj] - mt);
+            const float p = s[jj];
             l += p;
             for (uint c = 0; c < FA_NV; c++)
                 acc[c] = fma((fa_vec)p, FA_LOAD(c, FA_VROW(jj)), acc[c]);
@@ -158,16 +172,7 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
     if (active) {
         const float inv = 1.0f / l; /* l >= 1: the maximum's term is exp(0) */
         __global float *out = ctx + (size_t)t * ctx_stride + (size_t)h * FA_D;
-        for (uint c = 0; c < FA_NV; c++) {
-#if FA_VW == 1
-            out[c] = acc[c] * inv;
-#elif FA_VW == 4
-            vstore4(acc[c] * inv, c, out);
-#elif FA_VW == 8
-            vstore8(acc[c] * inv, c, out);
-#else
-            vstore16(acc[c] * inv, c, out);
-#endif
-        }
+        for (uint c = 0; c < FA_NV; c++)
+            FA_STORE(acc[c] * inv, c, out);
     }
 }

@@ -6,6 +6,7 @@
  * Tolerance: |got - ref| <= 2e-5 (values of order 1).
  * Run with --bench to time the kernel at B = 8, L = 128, 12 heads of 64 (printed, never asserted). */
 #include <float.h>
+#include <sys/resource.h>
 #include <math.h>
 #include <string.h>
 
@@ -19,6 +20,14 @@
 #define GUARD 64
 static const float CANARY = 1234.5f;
 static dcl_context *ctx;
+
+/* CPU seconds of this process (all threads): on a shared machine a steadier figure than wall time. */
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
 
 static float frand(uint64_t *s)
 {
@@ -166,7 +175,7 @@ typedef struct shape {
 } shape;
 
 /* Runs the kernel built with work-group shape sh; returns the worst difference. */
-static double run(const problem *p, shape sh, double *seconds, int reps)
+static double run(const problem *p, shape sh, double *seconds, double *cpu, int reps)
 {
     dcl_attn a;
     assert_int_equal(dcl_attn_init(ctx, p->D, p->T, &a), DCL_OK);
@@ -190,11 +199,12 @@ static double run(const problem *p, shape sh, double *seconds, int reps)
     cl_mem out = upload(NULL, T * A * sizeof(float));
     assert_int_equal(dcl_attn_layout(&a, p->B, p->L, p->off), DCL_OK);
     assert_int_equal(a.max_len, p->Lmax);
-    double t0 = 0;
+    double t0 = 0, c0 = 0;
     for (int r = 0; r <= reps; r++) {
         if (r == 1) {
             clFinish(ctx->queue);
             t0 = dcl_now();
+            c0 = cpu_now();
         }
         assert_int_equal(dcl_attn_fused(&a, p->T, p->NH, (unsigned)A, q, k, v, p->use_c2p ? c2p : NULL,
                                         p->use_p2c ? p2c : NULL, slot, p->NSR, p->use_mask ? mask : NULL,
@@ -204,6 +214,8 @@ static double run(const problem *p, shape sh, double *seconds, int reps)
     clFinish(ctx->queue);
     if (seconds)
         *seconds = reps ? (dcl_now() - t0) / reps : 0;
+    if (cpu)
+        *cpu = reps ? (cpu_now() - c0) / reps : 0;
     float *got = malloc(T * A * sizeof(float));
     double *want = malloc(T * A * sizeof(double));
     download(out, got, T * A * sizeof(float));
@@ -232,7 +244,7 @@ static void check(problem *p, const char *what, uint64_t seed)
         const shape sh = shapes[s];
         if (sh.vw && p->D % sh.vw)
             continue;
-        double worst = run(p, sh, NULL, 0);
+        double worst = run(p, sh, NULL, NULL, 0);
         printf("  %-26s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u local=%u VW=%-2u: %.2e\n", what, p->D,
                p->use_c2p, p->use_p2c, p->use_mask, sh.tq, sh.tk, sh.local, sh.vw, worst);
         if (!(worst <= 2e-5))
@@ -325,10 +337,11 @@ static int bench(void)
     const shape shapes[] = {{0, 0, 0, 0}, {16, 32, 1, 1}, {16, 32, 1, 8}, {16, 32, 0, 8}, {8, 64, 0, 8},
                             {32, 64, 0, 16}, {64, 32, 0, 8}, {4, 128, 0, 8}, {1, 128, 0, 16}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        double sec = 0;
-        double worst = run(&p, shapes[i], &sec, 10);
-        printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u, local %u, VW %u; 0: default): %.3f ms per call "
-               "(max diff %.1e)\n", shapes[i].tq, shapes[i].tk, shapes[i].local, shapes[i].vw, sec * 1e3, worst);
+        double sec = 0, cpu = 0;
+        double worst = run(&p, shapes[i], &sec, &cpu, 10);
+        printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u, local %u, VW %u; 0: default): %.3f ms per call, "
+               "%.3f CPU ms (max diff %.1e)\n", shapes[i].tq, shapes[i].tk, shapes[i].local, shapes[i].vw, sec * 1e3,
+               cpu * 1e3, worst);
     }
     /* the materialised path on the same data: Q K^T, the score kernel, P V, head merge */
     {
@@ -340,11 +353,12 @@ static int bench(void)
         cl_mem ctxh = upload(NULL, T * A * sizeof(float)), out = upload(NULL, T * A * sizeof(float));
         dcl_ops ops;
         assert_int_equal(dcl_ops_init(ctx, &ops), DCL_OK);
-        double t0 = 0;
+        double t0 = 0, c0 = 0;
         for (int r = 0; r <= 10; r++) {
             if (r == 1) {
                 clFinish(ctx->queue);
                 t0 = dcl_now();
+                c0 = cpu_now();
             }
             dcl_gemm_args g = {0};
             g.trans_b = 1;
@@ -364,7 +378,8 @@ static int bench(void)
             assert_int_equal(dcl_op_merge_heads(&ops, B, L, NH, D, ctxh, out), DCL_OK);
         }
         clFinish(ctx->queue);
-        printf("materialised attention B=8 L=128 NH=12 D=64: %.3f ms per call\n", (dcl_now() - t0) / 10 * 1e3);
+        printf("materialised attention B=8 L=128 NH=12 D=64: %.3f ms per call, %.3f CPU ms\n",
+               (dcl_now() - t0) / 10 * 1e3, (cpu_now() - c0) / 10 * 1e3);
         dcl_ops_release(&ops);
         cl_mem all[] = {q, k, v, c2p, p2c, slot, mask, sc, ctxh, out};
         for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)

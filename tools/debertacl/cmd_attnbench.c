@@ -57,8 +57,9 @@ static int usage(void)
     printf("usage: debertacl attnbench (--model DIR | --synthetic PRESET) [--device SPEC] [--json FILE]\n"
            "  lengths: [--lengths 512,1024,...] [--batch 1] [--path both|fused|materialized] [--rounds 3]\n"
            "           time of one encoder pass per length, fused vs materialised attention, interleaved\n"
-           "           rounds; a path that cannot allocate reports its error as the figure; peak RSS of\n"
-           "           the process (run one --path per process to see each path's memory).\n"
+           "           rounds after a first pass (--rounds 0: the first pass only); a path that cannot\n"
+           "           allocate reports its error as the figure; peak RSS of the process (run one --path\n"
+           "           per process to see each path's memory).\n"
            "  mix:     --mix N [--mix-batch 32] [--max-len 200] [--seed 1] [--rounds 3]\n"
            "           N sequences with NLI-like lengths (20 + lognormal(log 20, 0.8), at most --max-len),\n"
            "           first-token embeddings; padded batches of --mix-batch sequences (padded to the\n"
@@ -126,7 +127,7 @@ static int parse(int argc, char **argv, ab_opts *o)
         fprintf(stderr, "debertacl %s: give --model DIR or --synthetic PRESET, and --lengths or --mix\n", argv[0]);
         return 2;
     }
-    if (o->batch < 1 || o->rounds < 1 || o->mix_batch < 1 || o->max_len < 21 ||
+    if (o->batch < 1 || (o->rounds < 1 && !o->lengths) || o->mix_batch < 1 || o->max_len < 21 ||
         (strcmp(o->path, "both") && strcmp(o->path, "fused") && strcmp(o->path, "materialized"))) {
         fprintf(stderr, "debertacl %s: bad --batch, --rounds, --mix-batch, --max-len (> 20) or --path\n", argv[0]);
         return 2;
@@ -208,27 +209,33 @@ static int run_lengths(const ab_opts *o, bench *b, cJSON *rows)
         char err_f[512] = "", err_m[512] = "";
         dcl_batch batch = {B, (int)L, ids, NULL, NULL, NULL};
         dcl_status st;
-        if (want_f && ((st = dcl_session_create(b->model, &sp, &sf)) || (st = dcl_encode(sf, &batch, NULL)))) {
+        double first_f = 0, first_m = 0, t0;
+        /* the first pass of each (kernel builds included): the only one with --rounds 0 */
+        if (want_f && ((st = dcl_session_create(b->model, &sp, &sf)) ||
+                       (t0 = now_s(), st = dcl_encode(sf, &batch, NULL), first_f = now_s() - t0, st))) {
             snprintf(err_f, sizeof err_f, "%s: %s", dcl_status_string(st), dcl_last_error());
             dcl_session_free(sf);
             sf = NULL;
         }
         sp.materialized_attention = 1;
-        if (want_m && ((st = dcl_session_create(b->model, &sp, &sm)) || (st = dcl_encode(sm, &batch, NULL)))) {
+        if (want_m && ((st = dcl_session_create(b->model, &sp, &sm)) ||
+                       (t0 = now_s(), st = dcl_encode(sm, &batch, NULL), first_m = now_s() - t0, st))) {
             snprintf(err_m, sizeof err_m, "%s: %s", dcl_status_string(st), dcl_last_error());
             dcl_session_free(sm);
             sm = NULL;
         }
+        if (o->rounds == 0)
+            printf("        first pass: fused %.3f s, materialized %.3f s (0: not run or failed)\n", first_f, first_m);
         for (int w = 1; w < o->warmup; w++) {
             if (sf)
                 dcl_encode(sf, &batch, NULL);
             if (sm)
                 dcl_encode(sm, &batch, NULL);
         }
-        double *tf = calloc((size_t)o->rounds, sizeof *tf), *tm = calloc((size_t)o->rounds, sizeof *tm);
-        double *ratio = calloc((size_t)o->rounds, sizeof *ratio);
+        double *tf = calloc((size_t)o->rounds + 1, sizeof *tf), *tm = calloc((size_t)o->rounds + 1, sizeof *tm);
+        double *ratio = calloc((size_t)o->rounds + 1, sizeof *ratio);
         for (int r = 0; r < o->rounds && tf && tm && ratio; r++) {
-            double t0 = now_s();
+            t0 = now_s();
             if (sf && dcl_encode(sf, &batch, NULL) == DCL_OK)
                 tf[r] = now_s() - t0;
             t0 = now_s();
@@ -236,8 +243,9 @@ static int run_lengths(const ab_opts *o, bench *b, cJSON *rows)
                 tm[r] = now_s() - t0;
             ratio[r] = tf[r] > 0 ? tm[r] / tf[r] : 0;
         }
-        double mf = sf ? median(tf, o->rounds) : 0, mm = sm ? median(tm, o->rounds) : 0;
-        double mr = sf && sm ? median(ratio, o->rounds) : 0;
+        const int nr = o->rounds;
+        double mf = sf && nr ? median(tf, nr) : first_f, mm = sm && nr ? median(tm, nr) : first_m;
+        double mr = sf && sm && nr ? median(ratio, nr) : 0;
         double scores = (double)b->info.num_heads * B * (double)L * (double)L * 4.0 / (1 << 20);
         double rss = peak_rss_mib();
         printf("%7ld %6d %12.4f %12.4f %9.3f %14.1f %12.1f\n", L, B, mf, mm, mr, scores, rss);
@@ -249,6 +257,8 @@ static int run_lengths(const ab_opts *o, bench *b, cJSON *rows)
         cJSON_AddNumberToObject(row, "length", (double)L);
         cJSON_AddNumberToObject(row, "batch", B);
         cJSON_AddNumberToObject(row, "rounds", o->rounds);
+        cJSON_AddNumberToObject(row, "fused_first_pass_s", first_f);
+        cJSON_AddNumberToObject(row, "materialized_first_pass_s", first_m);
         if (sf)
             cJSON_AddNumberToObject(row, "fused_median_s", mf);
         else if (want_f)
