@@ -390,11 +390,41 @@ static int bench(void)
     return 0;
 }
 
+/* Small shapes for `oclgrind --data-races --check-api test_fused_attention --small`. */
+static void test_small(void **state)
+{
+    (void)state;
+    problem p = {0};
+    p.B = 4;
+    p.L = p.Lmax = 9;
+    p.T = 36;
+    p.NH = 2;
+    p.D = 8;
+    p.NSR = 6;
+    p.use_mask = p.use_c2p = p.use_p2c = 1;
+    check(&p, "padded 4 x 9, masks", 1);
+    const int32_t off[] = {0, 1, 4, 14};
+    problem q = {0};
+    q.B = 3;
+    q.off = off;
+    q.T = 14;
+    q.Lmax = 10;
+    q.NH = 2;
+    q.D = 8;
+    q.NSR = 6;
+    q.use_c2p = q.use_p2c = 1;
+    check(&q, "packed 1,3,10", 2);
+}
+
 int main(int argc, char **argv)
 {
     dcl_test_require_device();
     if (argc > 1 && !strcmp(argv[1], "--bench"))
         return bench();
+    if (argc > 1 && !strcmp(argv[1], "--small")) {
+        const struct CMUnitTest small[] = {cmocka_unit_test(test_small)};
+        return cmocka_run_group_tests(small, setup, teardown);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_padded),
         cmocka_unit_test(test_packed),
