@@ -63,35 +63,19 @@ void tok_free(dcl_tokenizer *tok)
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
-static cJSON *read_json(const char *dir, const char *name, dcl_status *st)
+/* Parses one optional JSON file of the folder (absent: *out = NULL). */
+static dcl_status parse_json(const tok_file *file, const char *where, const char *name, cJSON **out)
 {
-    *st = DCL_OK;
-    char *path = dcl_path_join(dir, name);
-    if (!path) {
-        *st = OOM("path");
-        return NULL;
-    }
-    if (!dcl_file_exists(path)) {
-        free(path);
-        return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    *st = dcl_read_file(NULL, path, &text, &len);
-    if (*st != DCL_OK) {
-        free(path);
-        return NULL;
-    }
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    free(text);
+    *out = NULL;
+    if (!file->data)
+        return DCL_OK;
+    cJSON *j = cJSON_ParseWithLength(file->data, file->len);
     if (!j || !cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        *st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a JSON object", path);
-        free(path);
-        return NULL;
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s/%s: not a JSON object", where, name);
     }
-    free(path);
-    return j;
+    *out = j;
+    return DCL_OK;
 }
 
 /* A token setting: a string, or an object with "content". */
@@ -170,27 +154,26 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
     t->lstrip = lstrip;
     t->rstrip = rstrip;
     t->single_word = single_word;
+    t->normalized = !special;
     tok->n_added++;
     return DCL_OK;
 }
 
-static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
+dcl_status tok_add_token(dcl_tokenizer *tok, const char *content, int32_t id, int special, int lstrip, int rstrip,
+                         int single_word, int normalized)
 {
-    dcl_status st;
-    cJSON *cfg = read_json(dir, "tokenizer_config.json", &st);
-    if (st != DCL_OK)
-        return st;
-    cJSON *map = read_json(dir, "special_tokens_map.json", &st);
-    if (st != DCL_OK) {
-        cJSON_Delete(cfg);
-        return st;
-    }
-    cJSON *added = read_json(dir, "added_tokens.json", &st);
-    if (st != DCL_OK) {
-        cJSON_Delete(cfg);
-        cJSON_Delete(map);
-        return st;
-    }
+    dcl_status st = add_token(tok, content, id, special, lstrip, rstrip, single_word);
+    size_t len = strlen(content);
+    for (size_t i = 0; st == DCL_OK && i < tok->n_added; i++)
+        if (tok->added[i].len == len && !memcmp(tok->added[i].content, content, len))
+            tok->added[i].normalized = normalized;
+    return st;
+}
+
+static dcl_status load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *map, const cJSON *added,
+                               const char *dir)
+{
+    dcl_status st = DCL_OK;
     tok->do_lower_case = json_bool(cfg, "do_lower_case", 0);
     tok->split_by_punct = json_bool(cfg, "split_by_punct", 0);
     tok->add_prefix_space = json_bool(cfg, "add_prefix_space", tok->kind == TOK_UNIGRAM);
@@ -238,8 +221,18 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         if (st == DCL_OK)
             *ids[k] = lookup_any(tok, s, strlen(s));
     }
+    /* extra special tokens of tokenizer_config.json (transformers 5 writes them) */
+    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(cfg, "extra_special_tokens");
+    if (!cJSON_IsArray(extra) || !cJSON_GetArraySize(extra))
+        extra = cJSON_GetObjectItemCaseSensitive(cfg, "additional_special_tokens");
+    if (cJSON_IsArray(extra))
+        for (const cJSON *it = extra->child; it && st == DCL_OK; it = it->next) {
+            const char *s = token_string(it);
+            if (s)
+                st = add_token(tok, s, -1, 1, 0, 0, 0);
+        }
     /* additional special tokens */
-    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens");
+    extra = cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens");
     if (cJSON_IsArray(extra))
         for (const cJSON *it = extra->child; it && st == DCL_OK; it = it->next) {
             const char *s = token_string(it);
@@ -253,10 +246,132 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         if (mid >= 0 && tok->scores[mid] == 0.0)
             tok->unk_model_id = mid;
     }
+    return st;
+}
+
+/* The DeBERTa tokenizer classes rebuild every stage but the model from tokenizer_config.json:
+ * 2 for DebertaV2Tokenizer, 1 for DebertaTokenizer, 0 for any other class (or none). The class
+ * is tokenizer_config.json's tokenizer_class, else the one of config.json's model_type. */
+static int deberta_class(const cJSON *cfg, const cJSON *config)
+{
+    const char *c = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cfg, "tokenizer_class"));
+    if (c) {
+        if (!strcmp(c, "DebertaV2Tokenizer") || !strcmp(c, "DebertaV2TokenizerFast"))
+            return 2;
+        if (!strcmp(c, "DebertaTokenizer") || !strcmp(c, "DebertaTokenizerFast"))
+            return 1;
+        return 0;
+    }
+    const char *mt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config, "model_type"));
+    if (mt && !strcmp(mt, "deberta-v2"))
+        return 2;
+    if (mt && !strcmp(mt, "deberta"))
+        return 1;
+    return 0;
+}
+
+/* The stages of DebertaV2Tokenizer / DebertaTokenizer from the configuration flags. */
+static void class_stages(dcl_tokenizer *tok)
+{
+    tok->n_norms = 0;
+    if (tok->kind == TOK_UNIGRAM) {
+        if (tok->do_lower_case)
+            tok->norms[tok->n_norms++] = TOK_NORM_LOWERCASE;
+        tok->norms[tok->n_norms++] = TOK_NORM_REPLACE_WS;
+        tok->norms[tok->n_norms++] = TOK_NORM_NFC;
+        tok->norms[tok->n_norms++] = TOK_NORM_RSTRIP;
+        tok->prepend = tok->add_prefix_space ? TOK_PREPEND_ALWAYS : TOK_PREPEND_FIRST;
+    }
+    /* [CLS] A [SEP] | [CLS] A [SEP] B [SEP] (v2/v3, B typed 1) | [CLS] A [SEP] [SEP] B [SEP] (v1, all 0);
+     * a special token the tokenizer does not have is left out */
+    const int bpe = tok->kind == TOK_BPE;
+    const tok_piece cls = {tok->cls_id, 0, 0}, sep = {tok->sep_id, 0, 0}, sep_b = {tok->sep_id, 0, bpe ? 0 : 1};
+    const tok_piece a = {0, 1, 0}, b = {0, 2, bpe ? 0 : 1};
+    const tok_piece single[3] = {cls, a, sep};
+    const tok_piece pair[6] = {cls, a, sep, sep, b, sep_b};
+    tok->single.n = tok->pair.n = 0;
+    for (size_t i = 0; i < 3; i++)
+        if (single[i].seq || single[i].id >= 0)
+            tok->single.p[tok->single.n++] = single[i];
+    for (size_t i = 0; i < 6; i++)
+        if ((bpe || i != 3) && (pair[i].seq || pair[i].id >= 0))
+            tok->pair.p[tok->pair.n++] = pair[i];
+}
+
+dcl_status tok_load_files(const tok_files *f, dcl_tokenizer **out)
+{
+    *out = NULL;
+    const char *w = f->where ? f->where : "(memory)";
+    dcl_tokenizer *tok = calloc(1, sizeof *tok);
+    if (!tok)
+        return OOM("tokenizer");
+    tok->cls_id = tok->sep_id = tok->pad_id = tok->mask_id = tok->unk_id = -1;
+    cJSON *cfg = NULL, *map = NULL, *added = NULL, *config = NULL, *tj = NULL;
+    dcl_status st = parse_json(&f->tokenizer_config, w, "tokenizer_config.json", &cfg);
+    if (st == DCL_OK)
+        st = parse_json(&f->special_tokens_map, w, "special_tokens_map.json", &map);
+    if (st == DCL_OK)
+        st = parse_json(&f->added_tokens, w, "added_tokens.json", &added);
+    if (st == DCL_OK)
+        st = parse_json(&f->config, w, "config.json", &config);
+    if (st == DCL_OK)
+        st = parse_json(&f->tokenizer_json, w, "tokenizer.json", &tj);
+    const int cls = deberta_class(cfg, config);
+    if (st != DCL_OK) {
+    } else if (tj) {
+        /* transformers prefers tokenizer.json to spm.model and vocab.json; a DeBERTa class takes
+         * the added tokens of tokenizer_config.json's added_tokens_decoder when it has one */
+        int with_added = !cls || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder"));
+        st = tok_json_model(tok, tj, w, with_added);
+        if (st == DCL_OK && cls && (int)tok->kind != (cls == 2 ? TOK_UNIGRAM : TOK_BPE))
+            st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer.json: model.type is %s but the tokenizer class %s needs %s",
+                          w, tok->kind == TOK_BPE ? "BPE" : "Unigram",
+                          cls == 2 ? "DebertaV2Tokenizer" : "DebertaTokenizer", cls == 2 ? "Unigram" : "BPE");
+        if (st == DCL_OK && cls == 2) {
+            /* DebertaV2Tokenizer: unk_id of tokenizer_config.json (default 1), the model's own is unused */
+            const cJSON *u = cJSON_GetObjectItemCaseSensitive(cfg, "unk_id");
+            double v = cJSON_IsNumber(u) ? u->valuedouble : 1.0;
+            if (v < 0 || v >= (double)tok->n_model || v != (double)(int64_t)v)
+                st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: unk_id is outside the %zu pieces", w,
+                              tok->n_model);
+            else
+                tok->unk_model_id = (int32_t)v;
+        }
+        tok->source = cls ? DCL_TOKENIZER_JSON_MODEL : DCL_TOKENIZER_JSON;
+    } else if (f->spm_model.data) {
+        char *name = dcl_path_join(w, "spm.model");
+        st = name ? tok_unigram_load(tok, f->spm_model.data, f->spm_model.len, name) : OOM("path");
+        free(name);
+        tok->source = DCL_TOKENIZER_SPM;
+    } else if (f->vocab_json.data && f->merges_txt.data) {
+        char *vn = dcl_path_join(w, "vocab.json"), *mn = dcl_path_join(w, "merges.txt");
+        st = vn && mn ? tok_bpe_load(tok, f->vocab_json.data, f->vocab_json.len, vn, f->merges_txt.data,
+                                     f->merges_txt.len, mn)
+                      : OOM("path");
+        free(vn);
+        free(mn);
+        tok->source = DCL_TOKENIZER_VOCAB_MERGES;
+    } else {
+        st = dcl_fail(NULL, DCL_ERR_IO, "%s: no tokenizer.json, spm.model, nor vocab.json and merges.txt", w);
+    }
+    if (st == DCL_OK)
+        st = load_configs(tok, cfg, map, added, w);
+    if (st == DCL_OK) {
+        class_stages(tok);
+        if (tok->source == DCL_TOKENIZER_JSON)
+            st = tok_json_stages(tok, tj, w);
+    }
     cJSON_Delete(cfg);
     cJSON_Delete(map);
     cJSON_Delete(added);
-    return st;
+    cJSON_Delete(config);
+    cJSON_Delete(tj);
+    if (st != DCL_OK) {
+        tok_free(tok);
+        return st;
+    }
+    *out = tok;
+    return DCL_OK;
 }
 
 dcl_status tok_load(const char *dir, dcl_tokenizer **out)
@@ -264,33 +379,35 @@ dcl_status tok_load(const char *dir, dcl_tokenizer **out)
     *out = NULL;
     if (!dcl_file_exists(dir))
         return dcl_fail(NULL, DCL_ERR_IO, "%s: no such tokenizer folder", dir);
-    dcl_tokenizer *tok = calloc(1, sizeof *tok);
-    if (!tok)
-        return OOM("tokenizer");
-    tok->cls_id = tok->sep_id = tok->pad_id = tok->mask_id = tok->unk_id = -1;
-    char *spm = dcl_path_join(dir, "spm.model");
-    char *vocab = dcl_path_join(dir, "vocab.json");
-    char *merges = dcl_path_join(dir, "merges.txt");
-    dcl_status st;
-    if (!spm || !vocab || !merges)
-        st = OOM("path");
-    else if (dcl_file_exists(spm))
-        st = tok_unigram_load(tok, spm);
-    else if (dcl_file_exists(vocab) && dcl_file_exists(merges))
-        st = tok_bpe_load(tok, vocab, merges);
-    else
-        st = dcl_fail(NULL, DCL_ERR_IO, "%s: no spm.model, nor vocab.json and merges.txt", dir);
-    free(spm);
-    free(vocab);
-    free(merges);
-    if (st == DCL_OK)
-        st = load_configs(tok, dir);
-    if (st != DCL_OK) {
-        tok_free(tok);
-        return st;
+    static const char *const names[8] = {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                         "added_tokens.json", "config.json", "spm.model", "vocab.json",
+                                         "merges.txt"};
+    char *data[8] = {0};
+    size_t len[8] = {0};
+    dcl_status st = DCL_OK;
+    for (int i = 0; i < 8 && st == DCL_OK; i++) {
+        char *path = dcl_path_join(dir, names[i]);
+        if (!path)
+            st = OOM("path");
+        else if (dcl_file_exists(path))
+            st = dcl_read_file(NULL, path, &data[i], &len[i]);
+        free(path);
     }
-    *out = tok;
-    return DCL_OK;
+    if (st == DCL_OK) {
+        tok_files f = {dir,
+                       {data[0], len[0]},
+                       {data[1], len[1]},
+                       {data[2], len[2]},
+                       {data[3], len[3]},
+                       {data[4], len[4]},
+                       {data[5], len[5]},
+                       {data[6], len[6]},
+                       {data[7], len[7]}};
+        st = tok_load_files(&f, out);
+    }
+    for (int i = 0; i < 8; i++)
+        free(data[i]);
+    return st;
 }
 
 /* ---- encoding ----------------------------------------------------------------------------- */
@@ -305,12 +422,20 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
     for (size_t i = 0; i < 2 * ns.len; i++)
         ns.a[i] += (uint32_t)off;
     dcl_status st = DCL_OK;
-    if (tok->kind == TOK_UNIGRAM) {
-        if ((tok->do_lower_case && tok_nstr_lowercase(&ns)) || tok_nstr_replace_ws(&ns) || tok_nstr_nfc(&ns)) {
+    for (size_t k = 0; k < tok->n_norms; k++) {
+        int rc = 0;
+        switch (tok->norms[k]) {
+        case TOK_NORM_LOWERCASE: rc = tok_nstr_lowercase(&ns); break;
+        case TOK_NORM_REPLACE_WS: rc = tok_nstr_replace_ws(&ns); break;
+        case TOK_NORM_NFC: rc = tok_nstr_nfc(&ns); break;
+        case TOK_NORM_RSTRIP: tok_nstr_rstrip(&ns); break;
+        }
+        if (rc) {
             tok_nstr_free(&ns);
             return OOM("normalizer");
         }
-        tok_nstr_rstrip(&ns);
+    }
+    if (tok->kind == TOK_UNIGRAM) {
         /* pieces: the whole string, or split around punctuation (isolated) */
         size_t ps = 0;
         while (ps < ns.len && st == DCL_OK) {
@@ -337,7 +462,7 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
             }
             memcpy(piece.a, ns.a + 2 * ps, (pe - ps) * 2 * sizeof *piece.a);
             /* prepend scheme: always, or "first" (only the piece at the very start of the text) */
-            int prepend = tok->add_prefix_space || piece.a[0] == 0;
+            int prepend = tok->prepend == TOK_PREPEND_ALWAYS || (tok->prepend == TOK_PREPEND_FIRST && piece.a[0] == 0);
             if (tok_nstr_metaspace(&piece, prepend)) {
                 tok_nstr_free(&piece);
                 st = OOM("metaspace");
@@ -604,12 +729,11 @@ dcl_status tok_encode(const dcl_tokenizer *tok, const char *text, size_t len, co
         if (st == DCL_OK)
             st = to_char_offsets(pair, pair_len, &b);
     }
-    /* special tokens: [CLS] A [SEP] | [CLS] A [SEP] B [SEP] (v2/v3, B typed 1) |
-     * [CLS] A [SEP] [SEP] B [SEP] (v1, all typed 0) */
-    int bpe = tok->kind == TOK_BPE;
+    /* special tokens and token types: the post-processor's template */
+    const tok_template *tp = pair ? &tok->pair : &tok->single;
     size_t n_special = 0;
-    if (p->add_special_tokens)
-        n_special = pair ? (bpe ? 4 : 3) : 2;
+    for (size_t k = 0; k < tp->n && p->add_special_tokens; k++)
+        n_special += tp->p[k].seq == 0;
     size_t max_len = p->max_length ? p->max_length : tok->model_max_length;
     size_t n1 = a.n, n2 = b.n;
     if (st == DCL_OK && p->truncation != DCL_TRUNCATE_NONE && max_len) {
@@ -630,20 +754,14 @@ dcl_status tok_encode(const dcl_tokenizer *tok, const char *text, size_t len, co
             st = OOM("encoding");
     }
     if (st == DCL_OK) {
-        if (p->add_special_tokens && tok->cls_id >= 0)
-            put_token(tok, e, tok->cls_id, 0, 1, 0, 0);
-        for (size_t i = 0; i < n1; i++)
-            put_token(tok, e, a.ids[i], 0, 0, a.start[i], a.end[i]);
-        if (p->add_special_tokens)
-            put_token(tok, e, tok->sep_id, 0, 1, 0, 0);
-        if (pair) {
-            int32_t t = bpe ? 0 : 1;
-            if (p->add_special_tokens && bpe)
-                put_token(tok, e, tok->sep_id, 0, 1, 0, 0);
-            for (size_t i = 0; i < n2; i++)
-                put_token(tok, e, b.ids[i], t, 0, b.start[i], b.end[i]);
-            if (p->add_special_tokens)
-                put_token(tok, e, tok->sep_id, t, 1, 0, 0);
+        for (size_t k = 0; k < tp->n; k++) {
+            const tok_piece *pc = &tp->p[k];
+            if (pc->seq == 0 && p->add_special_tokens)
+                put_token(tok, e, pc->id, pc->type, 1, 0, 0);
+            for (size_t i = 0; pc->seq == 1 && i < n1; i++)
+                put_token(tok, e, a.ids[i], pc->type, 0, a.start[i], a.end[i]);
+            for (size_t i = 0; pc->seq == 2 && i < n2; i++)
+                put_token(tok, e, b.ids[i], pc->type, 0, b.start[i], b.end[i]);
         }
         if (p->padding == DCL_PAD_MAX_LENGTH) {
             size_t pad_len = p->pad_to ? p->pad_to : max_len;

@@ -420,6 +420,8 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
  * default tokenizers-backed classes) does: same ids, token types and offsets.
  *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
  *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
+ *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json): tokenizer.json is
+ *    taken before spm.model and vocab.json, as AutoTokenizer does; see dcl_tokenizer_source().
  * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
  * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
  * special_tokens_map.json and added_tokens.json.
@@ -434,6 +436,27 @@ typedef struct dcl_tokenizer dcl_tokenizer;
  *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
 DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
 DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
+
+/** Which files a tokenizer was built from, by the rule of transformers' AutoTokenizer: the class
+ *  is tokenizer_config.json's tokenizer_class, else the one of config.json's model_type, and
+ *  tokenizer.json comes before spm.model and vocab.json + merges.txt. */
+typedef enum dcl_tok_source {
+    DCL_TOKENIZER_SPM = 1,          /* spm.model; stages from tokenizer_config.json (DebertaV2Tokenizer) */
+    DCL_TOKENIZER_VOCAB_MERGES = 2, /* vocab.json + merges.txt (DebertaTokenizer) */
+    DCL_TOKENIZER_JSON_MODEL = 3,   /* tokenizer.json's model and added tokens; normalizer, pre-tokenizer,
+                                       post-processor and decoder from tokenizer_config.json, as the
+                                       DeBERTa classes rebuild them (they ignore the file's own) */
+    DCL_TOKENIZER_JSON = 4          /* tokenizer.json, every stage as written (any other class, or none):
+                                       Unigram or byte-level BPE, Lowercase / NFC / Strip(right) / Replace
+                                       of whitespace runs, Punctuation + Metaspace or ByteLevel,
+                                       TemplateProcessing; other components are DCL_ERR_UNSUPPORTED
+                                       with a message naming the field */
+} dcl_tok_source;
+
+/** Source of a loaded tokenizer (0 for NULL). */
+DCL_API dcl_tok_source dcl_tokenizer_source(const dcl_tokenizer *tok);
+/** Short static description of a source ("tokenizer.json (model only)", ...); "unknown" for others. */
+DCL_API const char *dcl_tok_source_string(dcl_tok_source source);
 
 typedef enum dcl_truncation {
     DCL_TRUNCATE_NONE = 0,          /* never truncate */

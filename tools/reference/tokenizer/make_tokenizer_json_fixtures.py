@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Makes the tokenizer.json folders of tests/data/tokenizer from the hub-style ones there.
+
+    python3 tools/reference/tokenizer/make_tokenizer_json_fixtures.py [--out tests/data/tokenizer]
+
+Run after make_tokenizer_fixtures.py (it reuses its folders, corpus and expectations).
+
+1. <name>_json/ for spm_v3, spm_nobf and bpe_v1: what transformers 5's save_pretrained writes for
+   a fine-tune, tokenizer.json + tokenizer_config.json only (tokenizer_class DebertaV2Tokenizer /
+   DebertaTokenizer, so AutoTokenizer takes the model from tokenizer.json and rebuilds the other
+   stages from tokenizer_config.json). AutoTokenizer on these folders must give exactly the
+   expectations of the hub-style folder (checked here: the script fails otherwise), so the tests
+   reuse expected_<name>*.jsonl.
+2. spm_both/: spm_v3's spm.model beside spm_nobf_json's tokenizer.json and tokenizer_config.json:
+   AutoTokenizer takes tokenizer.json, so this folder gives spm_nobf's expectations (checked).
+3. Two folders read "whole" (tokenizer_class TokenizersBackend: every stage as tokenizer.json
+   writes it), with stages the DeBERTa folders above do not use, and their own expectations:
+     spm_generic/  Unigram, Lowercase, Punctuation(isolated) + Metaspace(prepend_scheme "first")
+     bpe_generic/  byte-level BPE with add_prefix_space
+   expected_<name>.jsonl and expected_<name>_cases.jsonl as make_tokenizer_fixtures.py writes them.
+   Their tokenizer_config.json flags (do_lower_case, split_by_punct, add_prefix_space) contradict
+   the stages on purpose: that class does not read them.
+"""
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import make_tokenizer_fixtures as base  # noqa: E402
+
+# written by save_pretrained, but about the machine that saved the folder
+DROP_KEYS = ("is_local", "local_files_only", "name_or_path")
+
+
+def save(tok, d, tokenizer_class=None, **overrides):
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    tok.save_pretrained(d)
+    path = os.path.join(d, "tokenizer_config.json")
+    with open(path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    for k in DROP_KEYS:
+        cfg.pop(k, None)
+    if tokenizer_class:
+        cfg["tokenizer_class"] = tokenizer_class
+    cfg.update(overrides)
+    base.write_json(path, cfg)
+    files = sorted(os.listdir(d))
+    assert files == ["tokenizer.json", "tokenizer_config.json"], files
+
+
+def same_expectations(tok, corpus, out, name):
+    """Records tok as make_tokenizer_fixtures does and compares with expected_<name>*.jsonl."""
+    with tempfile.TemporaryDirectory() as tmp:
+        base.record(tok, corpus, os.path.join(tmp, "a.jsonl"))
+        base.record_cases(tok, corpus, os.path.join(tmp, "b.jsonl"))
+        for mine, theirs in (("a.jsonl", f"expected_{name}.jsonl"), ("b.jsonl", f"expected_{name}_cases.jsonl")):
+            with open(os.path.join(tmp, mine), encoding="utf-8") as f1, \
+                    open(os.path.join(out, theirs), encoding="utf-8") as f2:
+                a, b = f1.read(), f2.read()
+            if a != b:
+                sys.exit(f"{theirs}: transformers gives something else on the tokenizer.json folder")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--out", default=os.path.join(here, "..", "..", "..", "tests", "data", "tokenizer"))
+    args = ap.parse_args()
+    out = os.path.abspath(args.out)
+    with open(os.path.join(out, "corpus.jsonl"), encoding="utf-8") as f:
+        corpus = [json.loads(line) for line in f]
+
+    import transformers
+    from transformers import AutoTokenizer, DebertaTokenizer, DebertaV2Tokenizer
+
+    for name in ("spm_v3", "spm_nobf", "bpe_v1"):
+        d = os.path.join(out, f"{name}_json")
+        save(AutoTokenizer.from_pretrained(os.path.join(out, name)), d)
+        tok = AutoTokenizer.from_pretrained(d)
+        print(f"{name}_json: {type(tok).__name__} (transformers {transformers.__version__})", file=sys.stderr)
+        same_expectations(tok, corpus, out, name)
+
+    d = os.path.join(out, "spm_both")
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    shutil.copy(os.path.join(out, "spm_v3", "spm.model"), d)
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(os.path.join(out, "spm_nobf_json", f), d)
+    same_expectations(AutoTokenizer.from_pretrained(d), corpus, out, "spm_nobf")
+    print("spm_both: tokenizer.json taken before spm.model", file=sys.stderr)
+
+    generic = {
+        "spm_generic": DebertaV2Tokenizer.from_pretrained(os.path.join(out, "spm_nobf_json"), split_by_punct=True,
+                                                          add_prefix_space=False),
+        "bpe_generic": DebertaTokenizer.from_pretrained(os.path.join(out, "bpe_v1_json"), add_prefix_space=True),
+    }
+    for name, src in generic.items():
+        d = os.path.join(out, name)
+        # flags that contradict the file's stages: TokenizersBackend must not use them
+        save(src, d, tokenizer_class="TokenizersBackend", do_lower_case=False, split_by_punct=False,
+             add_prefix_space=not src.add_prefix_space)
+        tok = AutoTokenizer.from_pretrained(d)
+        assert type(tok).__name__ == "TokenizersBackend", type(tok).__name__
+        print(f"{name}: {type(tok).__name__}", file=sys.stderr)
+        # that class returns no token types unless asked; the records compare them
+        tok.model_input_names = ["input_ids", "token_type_ids", "attention_mask"]
+        base.record(tok, corpus, os.path.join(out, f"expected_{name}.jsonl"))
+        base.record_cases(tok, corpus, os.path.join(out, f"expected_{name}_cases.jsonl"))
+
+
+if __name__ == "__main__":
+    main()
