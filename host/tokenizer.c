@@ -50,8 +50,10 @@ void tok_free(dcl_tokenizer *tok)
         return;
     for (size_t i = tok->n_model; i < tok->n_vocab; i++)
         free(tok->vocab[i]);
-    for (size_t i = 0; i < tok->n_added; i++)
+    for (size_t i = 0; i < tok->n_added; i++) {
         free(tok->added[i].content);
+        free(tok->added[i].ncontent);
+    }
     free(tok->added);
     free(tok->vocab);
     free(tok->vocab_blob);
@@ -154,7 +156,9 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
     t->lstrip = lstrip;
     t->rstrip = rstrip;
     t->single_word = single_word;
-    t->normalized = !special;
+    t->normalized = -1;
+    t->ncontent = NULL;
+    t->nlen = 0;
     tok->n_added++;
     return DCL_OK;
 }
@@ -192,8 +196,9 @@ static dcl_status load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: bad added_tokens_decoder entry", dir);
                 break;
             }
-            st = add_token(tok, c, (int32_t)id, json_bool(it, "special", 0), json_bool(it, "lstrip", 0),
-                           json_bool(it, "rstrip", 0), json_bool(it, "single_word", 0));
+            st = tok_add_token(tok, c, (int32_t)id, json_bool(it, "special", 0), json_bool(it, "lstrip", 0),
+                               json_bool(it, "rstrip", 0), json_bool(it, "single_word", 0),
+                               json_bool(it, "normalized", -1));
         }
     }
     if (added && st == DCL_OK) {
@@ -248,6 +253,8 @@ static dcl_status load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON
     }
     return st;
 }
+
+static dcl_status normalize_added(dcl_tokenizer *tok);
 
 /* The DeBERTa tokenizer classes rebuild every stage but the model from tokenizer_config.json:
  * 2 for DebertaV2Tokenizer, 1 for DebertaTokenizer, 0 for any other class (or none). The class
@@ -361,6 +368,8 @@ dcl_status tok_load_files(const tok_files *f, dcl_tokenizer **out)
         if (tok->source == DCL_TOKENIZER_JSON)
             st = tok_json_stages(tok, tj, w);
     }
+    if (st == DCL_OK)
+        st = normalize_added(tok);
     cJSON_Delete(cfg);
     cJSON_Delete(map);
     cJSON_Delete(added);
@@ -412,43 +421,41 @@ dcl_status tok_load(const char *dir, dcl_tokenizer **out)
 
 /* ---- encoding ----------------------------------------------------------------------------- */
 
-/* The model pipeline of one segment [off, off+len) of the text (no added token inside). */
-static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, size_t off, size_t len,
-                                 tok_seq *seq)
+/* The normalizers, in order. 0 or -1 (memory). */
+static int apply_norms(const dcl_tokenizer *tok, tok_nstr *ns)
 {
-    tok_nstr ns;
-    if (tok_nstr_init(&ns, text + off, len))
-        return OOM("text");
-    for (size_t i = 0; i < 2 * ns.len; i++)
-        ns.a[i] += (uint32_t)off;
-    dcl_status st = DCL_OK;
     for (size_t k = 0; k < tok->n_norms; k++) {
         int rc = 0;
         switch (tok->norms[k]) {
-        case TOK_NORM_LOWERCASE: rc = tok_nstr_lowercase(&ns); break;
-        case TOK_NORM_REPLACE_WS: rc = tok_nstr_replace_ws(&ns); break;
-        case TOK_NORM_NFC: rc = tok_nstr_nfc(&ns); break;
-        case TOK_NORM_RSTRIP: tok_nstr_rstrip(&ns); break;
+        case TOK_NORM_LOWERCASE: rc = tok_nstr_lowercase(ns); break;
+        case TOK_NORM_REPLACE_WS: rc = tok_nstr_replace_ws(ns); break;
+        case TOK_NORM_NFC: rc = tok_nstr_nfc(ns); break;
+        case TOK_NORM_RSTRIP: tok_nstr_rstrip(ns); break;
         }
-        if (rc) {
-            tok_nstr_free(&ns);
-            return OOM("normalizer");
-        }
+        if (rc)
+            return -1;
     }
+    return 0;
+}
+
+/* Pre-tokenizer and model on a normalized string. */
+static dcl_status model_pipeline(const dcl_tokenizer *tok, tok_nstr *ns, tok_seq *seq)
+{
+    dcl_status st = DCL_OK;
     if (tok->kind == TOK_UNIGRAM) {
         /* pieces: the whole string, or split around punctuation (isolated) */
         size_t ps = 0;
-        while (ps < ns.len && st == DCL_OK) {
-            size_t pe = ns.len;
+        while (ps < ns->len && st == DCL_OK) {
+            size_t pe = ns->len;
             if (tok->split_by_punct) {
                 uint32_t cp;
-                size_t k = tok_utf8_next(ns.s + ps, ns.len - ps, &cp);
+                size_t k = tok_utf8_next(ns->s + ps, ns->len - ps, &cp);
                 if (tok_is_punctuation(cp)) {
                     pe = ps + k;
                 } else {
                     pe = ps + k;
-                    while (pe < ns.len) {
-                        size_t k2 = tok_utf8_next(ns.s + pe, ns.len - pe, &cp);
+                    while (pe < ns->len) {
+                        size_t k2 = tok_utf8_next(ns->s + pe, ns->len - pe, &cp);
                         if (tok_is_punctuation(cp))
                             break;
                         pe += k2;
@@ -456,11 +463,11 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
                 }
             }
             tok_nstr piece;
-            if (tok_nstr_init(&piece, ns.s + ps, pe - ps)) {
+            if (tok_nstr_init(&piece, ns->s + ps, pe - ps)) {
                 st = OOM("piece");
                 break;
             }
-            memcpy(piece.a, ns.a + 2 * ps, (pe - ps) * 2 * sizeof *piece.a);
+            memcpy(piece.a, ns->a + 2 * ps, (pe - ps) * 2 * sizeof *piece.a);
             /* prepend scheme: always, or "first" (only the piece at the very start of the text) */
             int prepend = tok->prepend == TOK_PREPEND_ALWAYS || (tok->prepend == TOK_PREPEND_FIRST && piece.a[0] == 0);
             if (tok_nstr_metaspace(&piece, prepend)) {
@@ -481,25 +488,107 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
             ps = pe;
         }
     } else {
-        if (tok->add_prefix_space && ns.len > 0 && ns.s[0] != ' ') {
+        if (tok->add_prefix_space && ns->len > 0 && ns->s[0] != ' ') {
             uint32_t first;
-            size_t k = tok_utf8_next(ns.s, ns.len, &first);
+            size_t k = tok_utf8_next(ns->s, ns->len, &first);
             uint32_t cps[2] = {' ', first};
             int32_t chg[2] = {0, 1};
-            if (tok_nstr_transform(&ns, 0, k, cps, chg, 2, 0)) {
-                tok_nstr_free(&ns);
+            if (tok_nstr_transform(ns, 0, k, cps, chg, 2, 0))
                 return OOM("prefix space");
-            }
         }
         size_t i = 0;
-        while (i < ns.len && st == DCL_OK) {
-            size_t k = tok_gpt2_piece(ns.s + i, ns.len - i);
-            st = tok_bpe_encode_word(tok, ns.s + i, k, seq, ns.a + 2 * i);
+        while (i < ns->len && st == DCL_OK) {
+            size_t k = tok_gpt2_piece(ns->s + i, ns->len - i);
+            st = tok_bpe_encode_word(tok, ns->s + i, k, seq, ns->a + 2 * i);
             i += k;
         }
     }
+    return st;
+}
+
+static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, size_t len, size_t from,
+                                   size_t *at, int normalized);
+static size_t ws_before(const char *text, size_t start, size_t limit);
+static size_t ws_after(const char *text, size_t len, size_t end);
+
+/* Splits a normalized string around the added tokens matched in it (normalized ones), and runs
+ * the pre-tokenizer and the model on the rest. */
+static dcl_status split_normalized(const dcl_tokenizer *tok, tok_nstr *ns, tok_seq *seq)
+{
+    size_t pos = 0;
+    while (pos < ns->len) {
+        size_t at = ns->len;
+        const tok_added *a = next_added(tok, ns->s, ns->len, pos, &at, 1);
+        size_t seg_end = a ? at : ns->len;
+        size_t tok_end = a ? at + a->nlen : ns->len;
+        if (a && a->lstrip)
+            seg_end = ws_before(ns->s, at, pos);
+        if (a && a->rstrip)
+            tok_end = ws_after(ns->s, ns->len, tok_end);
+        if (seg_end > pos) {
+            tok_nstr sub;
+            if (tok_nstr_init(&sub, ns->s + pos, seg_end - pos))
+                return OOM("text");
+            memcpy(sub.a, ns->a + 2 * pos, (seg_end - pos) * 2 * sizeof *sub.a);
+            dcl_status st = model_pipeline(tok, &sub, seq);
+            tok_nstr_free(&sub);
+            if (st != DCL_OK)
+                return st;
+        }
+        if (!a)
+            break;
+        if (tok_seq_push(seq, a->id, ns->a[2 * seg_end], ns->a[2 * (tok_end - 1) + 1]))
+            return OOM("tokens");
+        pos = tok_end;
+    }
+    return DCL_OK;
+}
+
+/* The pipeline of one segment [off, off+len) of the text (no raw-matched added token inside). */
+static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, size_t off, size_t len,
+                                 tok_seq *seq)
+{
+    tok_nstr ns;
+    if (tok_nstr_init(&ns, text + off, len))
+        return OOM("text");
+    for (size_t i = 0; i < 2 * ns.len; i++)
+        ns.a[i] += (uint32_t)off;
+    dcl_status st;
+    if (apply_norms(tok, &ns))
+        st = OOM("normalizer");
+    else
+        st = tok->n_normalized_added ? split_normalized(tok, &ns, seq) : model_pipeline(tok, &ns, seq);
     tok_nstr_free(&ns);
     return st;
+}
+
+/* Resolves the normalized flag of the added tokens (default: not special) and normalizes the
+ * content of those matched in the normalized text, as tokenizers' AddedVocabulary does. */
+static dcl_status normalize_added(dcl_tokenizer *tok)
+{
+    tok->n_normalized_added = 0;
+    for (size_t i = 0; i < tok->n_added; i++) {
+        tok_added *a = &tok->added[i];
+        if (a->normalized < 0)
+            a->normalized = !a->special;
+        if (!a->normalized)
+            continue;
+        tok_nstr ns;
+        if (tok_nstr_init(&ns, a->content, a->len) || apply_norms(tok, &ns)) {
+            tok_nstr_free(&ns);
+            return OOM("added token");
+        }
+        free(a->ncontent);
+        a->ncontent = NULL;
+        a->nlen = ns.len;
+        if (ns.len) {
+            a->ncontent = ns.s; /* NUL-terminated */
+            ns.s = NULL;
+            tok->n_normalized_added++;
+        }
+        tok_nstr_free(&ns);
+    }
+    return DCL_OK;
 }
 
 static int is_word_char(uint32_t cp)
@@ -509,13 +598,16 @@ static int is_word_char(uint32_t cp)
 
 /* Finds the next added token at or after `from` (leftmost, then longest). */
 static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, size_t len, size_t from,
-                                   size_t *at)
+                                   size_t *at, int normalized)
 {
     for (size_t i = from; i < len; i++) {
         const tok_added *best = NULL;
+        size_t best_len = 0;
         for (size_t k = 0; k < tok->n_added; k++) {
             const tok_added *a = &tok->added[k];
-            if (a->content[0] != text[i] || a->len > len - i || memcmp(a->content, text + i, a->len))
+            const char *c = normalized ? a->ncontent : a->content;
+            size_t cl = normalized ? a->nlen : a->len;
+            if (a->normalized != normalized || !c || c[0] != text[i] || cl > len - i || memcmp(c, text + i, cl))
                 continue;
             if (a->single_word) {
                 uint32_t cp;
@@ -527,14 +619,16 @@ static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, s
                     if (is_word_char(cp))
                         continue;
                 }
-                if (i + a->len < len) {
-                    tok_utf8_next(text + i + a->len, len - i - a->len, &cp);
+                if (i + cl < len) {
+                    tok_utf8_next(text + i + cl, len - i - cl, &cp);
                     if (is_word_char(cp))
                         continue;
                 }
             }
-            if (!best || a->len > best->len)
+            if (!best || cl > best_len) {
                 best = a;
+                best_len = cl;
+            }
         }
         if (best) {
             *at = i;
@@ -576,7 +670,7 @@ dcl_status tok_encode_text(const dcl_tokenizer *tok, const char *text, size_t le
     size_t pos = 0;
     while (pos < len) {
         size_t at = len;
-        const tok_added *a = next_added(tok, text, len, pos, &at);
+        const tok_added *a = next_added(tok, text, len, pos, &at, 0);
         size_t seg_end = a ? at : len;
         size_t tok_end = a ? at + a->len : len;
         if (a && a->lstrip)

@@ -52,7 +52,9 @@ typedef struct tok_added {
     int32_t id;
     int special;
     int lstrip, rstrip, single_word;
-    int normalized; /* recorded; matching is on the raw text for every added token */
+    int normalized; /* matched in the normalized text (-1 while loading: not special) */
+    char *ncontent; /* normalized tokens: the content through the normalizers (NULL: empty) */
+    size_t nlen;
 } tok_added;
 
 struct dcl_tokenizer {
@@ -77,6 +79,7 @@ struct dcl_tokenizer {
     /* added tokens (special or not), matched on the raw text */
     tok_added *added;
     size_t n_added;
+    size_t n_normalized_added; /* added tokens matched in the normalized text */
     int32_t cls_id, sep_id, pad_id, mask_id, unk_id;
     size_t model_max_length; /* 0: none configured */
     /* stages (the model's normalizer flags above are for the spm/BPE folders; these drive encoding) */

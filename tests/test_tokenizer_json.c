@@ -84,6 +84,57 @@ static void test_from_memory(void **state)
     free(cfg);
 }
 
+/* Added tokens and their flags against transformers (expected_added.jsonl): normalized tokens are
+ * matched in the normalized text, the others in the raw text, with lstrip, rstrip, single_word. */
+static void test_added_tokens(void **state)
+{
+    (void)state;
+    size_t len = 0, n = 0, bad = 0;
+    char *data = NULL;
+    assert_int_equal(dcl_read_file(NULL, DATA "/expected_added.jsonl", &data, &len), DCL_OK);
+    char folder[64] = "";
+    dcl_tokenizer *tok = NULL;
+    for (char *line = data, *nl; line < data + len; line = nl + 1, n++) {
+        nl = memchr(line, '\n', (size_t)(data + len - line));
+        assert_non_null(nl);
+        cJSON *rec = cJSON_ParseWithLength(line, (size_t)(nl - line));
+        assert_non_null(rec);
+        const char *f = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "folder"));
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "text"));
+        const cJSON *ids = cJSON_GetObjectItem(rec, "ids"), *offs = cJSON_GetObjectItem(rec, "offsets");
+        assert_true(f && text && ids && offs);
+        if (strcmp(f, folder)) {
+            dcl_tokenizer_free(tok);
+            char dir[512];
+            snprintf(dir, sizeof dir, "%s/%s", DATA, f);
+            if (dcl_tokenizer_load(dir, &tok) != DCL_OK)
+                fail_msg("%s: %s", dir, dcl_last_error());
+            snprintf(folder, sizeof folder, "%s", f);
+        }
+        dcl_encoding *e = NULL;
+        assert_int_equal(dcl_tokenizer_encode(tok, text, strlen(text), NULL, &e), DCL_OK);
+        int ok = e->length == (size_t)cJSON_GetArraySize(ids);
+        for (size_t i = 0; ok && i < e->length; i++) {
+            const cJSON *o = cJSON_GetArrayItem(offs, (int)i);
+            ok = e->ids[i] == cJSON_GetArrayItem(ids, (int)i)->valueint &&
+                 e->offsets[2 * i] == (size_t)cJSON_GetArrayItem(o, 0)->valueint &&
+                 e->offsets[2 * i + 1] == (size_t)cJSON_GetArrayItem(o, 1)->valueint;
+        }
+        if (!ok && bad++ < 10) {
+            printf("  %s \"%s\": got", f, text);
+            for (size_t i = 0; i < e->length; i++)
+                printf(" %d(%zu-%zu)", e->ids[i], e->offsets[2 * i], e->offsets[2 * i + 1]);
+            printf("\n    want %.*s\n", (int)(nl - line), line);
+        }
+        dcl_encoding_free(e);
+        cJSON_Delete(rec);
+    }
+    dcl_tokenizer_free(tok);
+    free(data);
+    printf("added tokens: %zu/%zu texts equal to transformers\n", n - bad, n);
+    assert_int_equal(bad, 0);
+}
+
 /* Replaces (or adds, or with value NULL deletes) the item at a dotted path ("a.b.3.c"). */
 static void set_path(cJSON *root, const char *path, const char *value)
 {
@@ -261,6 +312,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sources),
         cmocka_unit_test(test_from_memory),
+        cmocka_unit_test(test_added_tokens),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncated),
     };

@@ -20,6 +20,13 @@ Run after make_tokenizer_fixtures.py (it reuses its folders, corpus and expectat
    expected_<name>.jsonl and expected_<name>_cases.jsonl as make_tokenizer_fixtures.py writes them.
    Their tokenizer_config.json flags (do_lower_case, split_by_punct, add_prefix_space) contradict
    the stages on purpose: that class does not read them.
+4. Added tokens with their flags (normalized ones are matched in the normalized text, others in
+   the raw text; lstrip, rstrip, single_word, special):
+     spm_added/      spm_nobf_json (lowercase) with ADDED below, saved by transformers 5
+     bpe_added/      bpe_v1_json with ADDED, saved by transformers 5
+     spm_added_hub/  spm_nobf with an added_tokens.json of non-special tokens (legacy folders)
+   expected_added.jsonl: {"folder", "text", "ids", "offsets"} for hand-made texts and the corpus
+   lines that contain one of the tokens.
 """
 import argparse
 import json
@@ -65,6 +72,38 @@ def same_expectations(tok, corpus, out, name):
                 a, b = f1.read(), f2.read()
             if a != b:
                 sys.exit(f"{theirs}: transformers gives something else on the tokenizer.json folder")
+
+
+def added_tokens():
+    from transformers import AddedToken
+    return ["hello", AddedToken("wörld", normalized=True), AddedToken("Straße", normalized=True, lstrip=True),
+            AddedToken("<ENT>", normalized=False, lstrip=True, rstrip=True),
+            AddedToken("cat", normalized=False, single_word=True),
+            AddedToken("[E1]", special=True, normalized=False, rstrip=True)]
+
+
+ADDED_TEXTS = ["say HELLO  there", "hello world", "x hello", "WÖRLD wörld", "a <ENT> b", "a <ent> b",
+               "hello   \t <ENT>  wörld  ", "STRASSE Straße straße  STRAẞE", "the cat sat", "concatenate cat's cat_x",
+               "cat", " cat ", "[E1]  x [E1]", "hellohello", "ahelloa", "x  hello  ", "Hello, World! hello.",
+               "\u00a0hello\u00a0", "hello\nworld", "caté cat", "<ENT><ENT>", "[MASK] hello [MASK]"]
+
+
+def record_added(out, corpus):
+    from transformers import AutoTokenizer
+
+    rows = []
+    for name in ("spm_added", "bpe_added", "spm_added_hub"):
+        tok = AutoTokenizer.from_pretrained(os.path.join(out, name))
+        words = [str(t) for t in tok.added_tokens_decoder.values()]
+        texts = ADDED_TEXTS + [t for t in corpus if "\0" not in t and any(w.lower() in t.lower() for w in words)]
+        for t in texts:
+            e = tok(t, return_offsets_mapping=True)
+            rows.append({"folder": name, "text": t, "ids": e["input_ids"],
+                         "offsets": [list(o) for o in e["offset_mapping"]]})
+    with open(os.path.join(out, "expected_added.jsonl"), "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"expected_added.jsonl: {len(rows)} texts", file=sys.stderr)
 
 
 def main():
@@ -113,6 +152,20 @@ def main():
         tok.model_input_names = ["input_ids", "token_type_ids", "attention_mask"]
         base.record(tok, corpus, os.path.join(out, f"expected_{name}.jsonl"))
         base.record_cases(tok, corpus, os.path.join(out, f"expected_{name}_cases.jsonl"))
+
+    for name, src in (("spm_added", "spm_nobf_json"), ("bpe_added", "bpe_v1_json")):
+        tok = AutoTokenizer.from_pretrained(os.path.join(out, src))
+        tok.add_tokens(added_tokens())
+        save(tok, os.path.join(out, name))
+    d = os.path.join(out, "spm_added_hub")
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    shutil.copytree(os.path.join(out, "spm_nobf"), d)
+    with open(os.path.join(d, "added_tokens.json"), encoding="utf-8") as f:
+        extra = json.load(f)
+    extra.update({"hello": len(extra) + 3000, "Wörld": len(extra) + 3001})
+    base.write_json(os.path.join(d, "added_tokens.json"), extra)
+    record_added(out, corpus)
 
 
 if __name__ == "__main__":
