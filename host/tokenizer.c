@@ -180,6 +180,10 @@ static dcl_status load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON
     dcl_status st = DCL_OK;
     tok->do_lower_case = json_bool(cfg, "do_lower_case", 0);
     tok->split_by_punct = json_bool(cfg, "split_by_punct", 0);
+    /* transformers skips the clean-up for BPE unless told to anyway */
+    tok->clean_up_spaces = json_bool(cfg, "clean_up_tokenization_spaces", 0) &&
+                           (tok->kind != TOK_BPE ||
+                            json_bool(cfg, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", 0));
     tok->add_prefix_space = json_bool(cfg, "add_prefix_space", tok->kind == TOK_UNIGRAM);
     const cJSON *mml = cJSON_GetObjectItemCaseSensitive(cfg, "model_max_length");
     if (cJSON_IsNumber(mml) && mml->valuedouble > 0 && mml->valuedouble < 1e15)
@@ -914,6 +918,28 @@ static int is_special_id(const dcl_tokenizer *tok, int32_t id)
     return 0;
 }
 
+/* transformers' clean_up_tokenization: each replacement over the whole text, in this order. */
+static size_t clean_up_spaces(char *s, size_t n)
+{
+    static const char *const from[10] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're"};
+    static const char *const to[10] = {".", "?", "!", ",", "'", "n't", "'m", "'s", "'ve", "'re"};
+    for (int r = 0; r < 10; r++) {
+        size_t fl = strlen(from[r]), tl = strlen(to[r]), o = 0;
+        for (size_t i = 0; i < n;) {
+            if (i + fl <= n && !memcmp(s + i, from[r], fl)) {
+                memcpy(s + o, to[r], tl);
+                o += tl;
+                i += fl;
+            } else {
+                s[o++] = s[i++];
+            }
+        }
+        n = o;
+    }
+    s[n] = 0;
+    return n;
+}
+
 dcl_status tok_decode(const dcl_tokenizer *tok, const int32_t *ids, size_t n, int skip_special, char **text,
                       size_t *len)
 {
@@ -989,6 +1015,8 @@ dcl_status tok_decode(const dcl_tokenizer *tok, const int32_t *ids, size_t n, in
     } else {
         buf[o] = 0;
     }
+    if (tok->clean_up_spaces)
+        o = clean_up_spaces(buf, o);
     *text = buf;
     if (len)
         *len = o;

@@ -71,6 +71,7 @@ struct dcl_tokenizer {
     double min_score;
     size_t max_piece_len;
     int do_lower_case, split_by_punct;
+    int clean_up_spaces; /* decode: clean_up_tokenization_spaces */
     /* bpe */
     tok_pairmap merges;
     int32_t byte_id[256];   /* id of each byte's byte-level character, -1 when absent */

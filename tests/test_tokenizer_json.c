@@ -32,6 +32,8 @@ static void test_sources(void **state)
         {"spm_nobf", DCL_TOKENIZER_SPM},
         {"bpe_v1", DCL_TOKENIZER_VOCAB_MERGES},
         {"spm_v3_json", DCL_TOKENIZER_JSON_MODEL},
+        {"spm_v3_json4", DCL_TOKENIZER_JSON_MODEL},
+        {"spm_added_hub", DCL_TOKENIZER_SPM},
         {"spm_nobf_json", DCL_TOKENIZER_JSON_MODEL},
         {"bpe_v1_json", DCL_TOKENIZER_JSON_MODEL},
         {"spm_both", DCL_TOKENIZER_JSON_MODEL}, /* tokenizer.json before spm.model */
@@ -132,6 +134,74 @@ static void test_added_tokens(void **state)
     dcl_tokenizer_free(tok);
     free(data);
     printf("added tokens: %zu/%zu texts equal to transformers\n", n - bad, n);
+    assert_int_equal(bad, 0);
+}
+
+/* A folder's tokenizer with keys of tokenizer_config.json replaced (cfg: a JSON object or NULL). */
+static dcl_tokenizer *load_with(const char *folder, const cJSON *cfg)
+{
+    dcl_tokenizer *tok = NULL;
+    size_t jl = 0, cl = 0;
+    char *json = slurp(folder, "tokenizer.json", &jl);
+    char *conf = slurp(folder, "tokenizer_config.json", &cl);
+    cJSON *k = cJSON_ParseWithLength(conf, cl);
+    assert_non_null(k);
+    for (const cJSON *it = cfg ? cfg->child : NULL; it; it = it->next) {
+        cJSON_DeleteItemFromObjectCaseSensitive(k, it->string);
+        cJSON_AddItemToObject(k, it->string, cJSON_Duplicate(it, 1));
+    }
+    char *k2 = cJSON_PrintUnformatted(k);
+    tok_files f = {.where = folder, .tokenizer_json = {json, jl}, .tokenizer_config = {k2, strlen(k2)}};
+    if (tok_load_files(&f, &tok) != DCL_OK)
+        fail_msg("%s: %s", folder, dcl_last_error());
+    cJSON_free(k2);
+    cJSON_Delete(k);
+    free(json);
+    free(conf);
+    return tok;
+}
+
+/* Decoding with clean_up_tokenization_spaces against transformers (expected_decode.jsonl). */
+static void test_decode_cleanup(void **state)
+{
+    (void)state;
+    size_t len = 0, n = 0, bad = 0;
+    char *data = NULL;
+    assert_int_equal(dcl_read_file(NULL, DATA "/expected_decode.jsonl", &data, &len), DCL_OK);
+    char key[512] = "";
+    dcl_tokenizer *tok = NULL;
+    for (char *line = data, *nl; line < data + len; line = nl + 1, n++) {
+        nl = memchr(line, '\n', (size_t)(data + len - line));
+        assert_non_null(nl);
+        cJSON *rec = cJSON_ParseWithLength(line, (size_t)(nl - line));
+        assert_non_null(rec);
+        const char *folder = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "folder"));
+        const char *text = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "text"));
+        const char *want = cJSON_GetStringValue(cJSON_GetObjectItem(rec, "dec"));
+        const cJSON *cfg = cJSON_GetObjectItem(rec, "cfg");
+        assert_true(folder && text && want);
+        char *cfg_text = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
+        char k[512];
+        snprintf(k, sizeof k, "%s %s", folder, cfg_text ? cfg_text : "");
+        cJSON_free(cfg_text);
+        if (strcmp(k, key)) {
+            dcl_tokenizer_free(tok);
+            tok = load_with(folder, cfg);
+            snprintf(key, sizeof key, "%s", k);
+        }
+        dcl_encoding *e = NULL;
+        char *got = NULL;
+        assert_int_equal(dcl_tokenizer_encode(tok, text, strlen(text), NULL, &e), DCL_OK);
+        assert_int_equal(dcl_tokenizer_decode(tok, e->ids, e->length, 1, &got, NULL), DCL_OK);
+        if (strcmp(got, want) && bad++ < 10)
+            printf("  %s: \"%s\"\n    got  \"%s\"\n    want \"%s\"\n", k, text, got, want);
+        dcl_string_free(got);
+        dcl_encoding_free(e);
+        cJSON_Delete(rec);
+    }
+    dcl_tokenizer_free(tok);
+    free(data);
+    printf("decode with clean_up_tokenization_spaces: %zu/%zu texts equal to transformers\n", n - bad, n);
     assert_int_equal(bad, 0);
 }
 
@@ -313,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_sources),
         cmocka_unit_test(test_from_memory),
         cmocka_unit_test(test_added_tokens),
+        cmocka_unit_test(test_decode_cleanup),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncated),
     };

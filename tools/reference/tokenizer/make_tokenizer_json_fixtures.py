@@ -11,6 +11,11 @@ Run after make_tokenizer_fixtures.py (it reuses its folders, corpus and expectat
    stages from tokenizer_config.json). AutoTokenizer on these folders must give exactly the
    expectations of the hub-style folder (checked here: the script fails otherwise), so the tests
    reuse expected_<name>*.jsonl.
+   spm_v3_json4/ is spm_v3 as transformers 4's DebertaV2TokenizerFast saved it (tokenizer.json with
+   the Precompiled normalizer of spm.model, Strip, Replace(" {2,}"); added_tokens_decoder,
+   special_tokens_map.json), the most common fine-tune folder: transformers 5 ignores those
+   stages and gives spm_v3's ids, types and offsets (checked); its clean_up_tokenization_spaces
+   changes the decoded text: expected_decode.jsonl.
 2. spm_both/: spm_v3's spm.model beside spm_nobf_json's tokenizer.json and tokenizer_config.json:
    AutoTokenizer takes tokenizer.json, so this folder gives spm_nobf's expectations (checked).
 3. Two folders read "whole" (tokenizer_class TokenizersBackend: every stage as tokenizer.json
@@ -27,6 +32,9 @@ Run after make_tokenizer_fixtures.py (it reuses its folders, corpus and expectat
      spm_added_hub/  spm_nobf with an added_tokens.json of non-special tokens (legacy folders)
    expected_added.jsonl: {"folder", "text", "ids", "offsets"} for hand-made texts and the corpus
    lines that contain one of the tokens.
+5. expected_decode.jsonl: {"folder", "cfg" (overrides of tokenizer_config.json), "text", "dec"}:
+   decode(encode(text), skip_special_tokens=True) with clean_up_tokenization_spaces (ignored by
+   transformers for BPE unless forced).
 """
 import argparse
 import json
@@ -61,7 +69,7 @@ def save(tok, d, tokenizer_class=None, **overrides):
     assert files == ["tokenizer.json", "tokenizer_config.json"], files
 
 
-def same_expectations(tok, corpus, out, name):
+def same_expectations(tok, corpus, out, name, ignore_decode=False):
     """Records tok as make_tokenizer_fixtures does and compares with expected_<name>*.jsonl."""
     with tempfile.TemporaryDirectory() as tmp:
         base.record(tok, corpus, os.path.join(tmp, "a.jsonl"))
@@ -70,8 +78,49 @@ def same_expectations(tok, corpus, out, name):
             with open(os.path.join(tmp, mine), encoding="utf-8") as f1, \
                     open(os.path.join(out, theirs), encoding="utf-8") as f2:
                 a, b = f1.read(), f2.read()
+            if ignore_decode:
+                a, b = ([{k: v for k, v in json.loads(x).items() if k != "dec"} for x in y.splitlines()]
+                        for y in (a, b))
             if a != b:
                 sys.exit(f"{theirs}: transformers gives something else on the tokenizer.json folder")
+
+
+def v4_folder(out, d):
+    """spm_v3 in the layout of transformers 4 (DebertaV2Converter's tokenizer.json)."""
+    import sentencepiece.sentencepiece_model_pb2 as pb
+    from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    m = pb.ModelProto()
+    with open(os.path.join(out, "spm_v3", "spm.model"), "rb") as f:
+        m.ParseFromString(f.read())
+    tok = Tokenizer(Unigram([(p.piece, p.score) for p in m.pieces], unk_id=m.trainer_spec.unk_id,
+                            byte_fallback=m.trainer_spec.byte_fallback))
+    tok.normalizer = normalizers.Sequence([normalizers.Strip(), normalizers.Precompiled(
+        m.normalizer_spec.precompiled_charsmap), normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Metaspace(replacement="\u2581",
+                                                                          prepend_scheme="always")])
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS]:0 $A:0 [SEP]:0", pair="[CLS]:0 $A:0 [SEP]:0 $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 1), ("[SEP]", 2)])
+    n = len(m.pieces)
+    from tokenizers import AddedToken
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in
+                            ("[PAD]", "[CLS]", "[SEP]", "[UNK]", "[MASK]")])
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    tok.save(os.path.join(d, "tokenizer.json"))
+    decoder = {str(i): {"content": t, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False,
+                        "special": True} for i, t in ((0, "[PAD]"), (1, "[CLS]"), (2, "[SEP]"), (3, "[UNK]"),
+                                                      (n, "[MASK]"))}
+    base.write_json(os.path.join(d, "tokenizer_config.json"), {
+        "added_tokens_decoder": decoder, "bos_token": "[CLS]", "clean_up_tokenization_spaces": True,
+        "cls_token": "[CLS]", "do_lower_case": False, "eos_token": "[SEP]", "mask_token": "[MASK]",
+        "model_max_length": 512, "pad_token": "[PAD]", "sep_token": "[SEP]", "split_by_punct": False,
+        "tokenizer_class": "DebertaV2Tokenizer", "unk_token": "[UNK]", "vocab_type": "spm"})
+    base.write_json(os.path.join(d, "special_tokens_map.json"), base.SPECIAL_MAP)
 
 
 def added_tokens():
@@ -106,6 +155,32 @@ def record_added(out, corpus):
     print(f"expected_added.jsonl: {len(rows)} texts", file=sys.stderr)
 
 
+DECODE_TEXTS = ["Hello , world . Is it ? Yes ! I don't , we 've , they 're , I 'm , it 's .", "a ' b", "a . . .",
+                "x ,y", " n't", "rock 'n' roll", "Paris is the [MASK] of France ."]
+
+
+def record_decode(out, corpus):
+    from transformers import AutoTokenizer
+
+    pats = (" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're")
+    texts = DECODE_TEXTS + [t for t in corpus if "\0" not in t and any(p in t for p in pats)][:300]
+    rows = []
+    for folder, cfg in (("spm_v3_json4", None), ("spm_v3_json", {"clean_up_tokenization_spaces": True}),
+                        ("bpe_v1_json", {"clean_up_tokenization_spaces": True}),
+                        ("bpe_v1_json", {"clean_up_tokenization_spaces": True,
+                                         "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output": True})):
+        tok = AutoTokenizer.from_pretrained(os.path.join(out, folder), **(cfg or {}))
+        for t in texts:
+            row = {"folder": folder, "text": t, "dec": tok.decode(tok(t)["input_ids"], skip_special_tokens=True)}
+            if cfg:
+                row["cfg"] = cfg
+            rows.append(row)
+    with open(os.path.join(out, "expected_decode.jsonl"), "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"expected_decode.jsonl: {len(rows)} texts", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
@@ -124,6 +199,11 @@ def main():
         tok = AutoTokenizer.from_pretrained(d)
         print(f"{name}_json: {type(tok).__name__} (transformers {transformers.__version__})", file=sys.stderr)
         same_expectations(tok, corpus, out, name)
+
+    d = os.path.join(out, "spm_v3_json4")
+    v4_folder(out, d)
+    same_expectations(AutoTokenizer.from_pretrained(d), corpus, out, "spm_v3", ignore_decode=True)
+    print("spm_v3_json4: transformers 4 layout gives spm_v3's ids, types and offsets", file=sys.stderr)
 
     d = os.path.join(out, "spm_both")
     if os.path.isdir(d):
@@ -166,6 +246,7 @@ def main():
     extra.update({"hello": len(extra) + 3000, "Wörld": len(extra) + 3001})
     base.write_json(os.path.join(d, "added_tokens.json"), extra)
     record_added(out, corpus)
+    record_decode(out, corpus)
 
 
 if __name__ == "__main__":
