@@ -154,6 +154,12 @@ int tok_seq_push(tok_seq *seq, int32_t id, uint32_t start, uint32_t end);
 dcl_status tok_json_model(dcl_tokenizer *tok, const struct cJSON *root, const char *where, int with_added);
 /* Every stage as the file describes it (a class that is not a DeBERTa one). */
 dcl_status tok_json_stages(dcl_tokenizer *tok, const struct cJSON *root, const char *where);
+/* tokenizer_config.json, special_tokens_map.json, added_tokens.json (each may be NULL): flags,
+ * special and added tokens (tokenizer.c). */
+dcl_status tok_load_configs(dcl_tokenizer *tok, const struct cJSON *cfg, const struct cJSON *map,
+                            const struct cJSON *added, const char *where);
+/* Once the stages are known: the normalized flag and content of the added tokens. */
+dcl_status tok_normalize_added(dcl_tokenizer *tok);
 /* Adds (or updates) an added token; id < 0: the model's id of that text, else the next free id. */
 dcl_status tok_add_token(dcl_tokenizer *tok, const char *content, int32_t id, int special, int lstrip, int rstrip,
                          int single_word, int normalized);
