@@ -420,11 +420,16 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
  * default tokenizers-backed classes) does: same ids, token types and offsets.
  *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
  *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
- *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json): tokenizer.json is
- *    taken before spm.model and vocab.json, as AutoTokenizer does; see dcl_tokenizer_source().
- * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
- * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
- * special_tokens_map.json and added_tokens.json.
+ *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json) or 4 (with
+ *    spm.model or vocab.json beside): tokenizer.json is taken before spm.model and vocab.json, as
+ *    AutoTokenizer does; see dcl_tokenizer_source(). Verified against transformers 5.24 on
+ *    Unigram and byte-level BPE folders, including a transformers 4 layout.
+ * Read from the folder when present: tokenizer_config.json (tokenizer_class, do_lower_case,
+ * split_by_punct, add_prefix_space, model_max_length, clean_up_tokenization_spaces, unk_id, the
+ * special tokens, added_tokens_decoder, extra_special_tokens), config.json (model_type, when
+ * tokenizer_class is absent), special_tokens_map.json and added_tokens.json. Added tokens keep
+ * their flags (special, lstrip, rstrip, single_word, normalized: a normalized one is matched in
+ * the normalized text, as tokenizers does).
  * Texts are UTF-8 passed with their length in bytes; a NUL byte inside is a character like any
  * other. Invalid UTF-8 is DCL_ERR_FORMAT (naming the byte offset) unless params.replace_invalid_utf8
  * is set, which replaces each maximal invalid subsequence by U+FFFD as Python's
