@@ -438,7 +438,8 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
 typedef struct dcl_tokenizer dcl_tokenizer;
 
 /** Loads the tokenizer of a model folder. DCL_ERR_IO when the folder or its files are missing,
- *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
+ *  DCL_ERR_FORMAT when a file is malformed (the message names it), DCL_ERR_UNSUPPORTED for a
+ *  tokenizer.json component this library does not reproduce (the message names the field). */
 DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
 DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
 
