@@ -420,9 +420,16 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
  * default tokenizers-backed classes) does: same ids, token types and offsets.
  *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
  *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
- * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
- * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
- * special_tokens_map.json and added_tokens.json.
+ *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json) or 4 (with
+ *    spm.model or vocab.json beside): tokenizer.json is taken before spm.model and vocab.json, as
+ *    AutoTokenizer does; see dcl_tokenizer_source(). Verified against transformers 5.24 on
+ *    Unigram and byte-level BPE folders, including a transformers 4 layout.
+ * Read from the folder when present: tokenizer_config.json (tokenizer_class, do_lower_case,
+ * split_by_punct, add_prefix_space, model_max_length, clean_up_tokenization_spaces, unk_id, the
+ * special tokens, added_tokens_decoder, extra_special_tokens), config.json (model_type, when
+ * tokenizer_class is absent), special_tokens_map.json and added_tokens.json. Added tokens keep
+ * their flags (special, lstrip, rstrip, single_word, normalized: a normalized one is matched in
+ * the normalized text, as tokenizers does).
  * Texts are UTF-8 passed with their length in bytes; a NUL byte inside is a character like any
  * other. Invalid UTF-8 is DCL_ERR_FORMAT (naming the byte offset) unless params.replace_invalid_utf8
  * is set, which replaces each maximal invalid subsequence by U+FFFD as Python's
@@ -431,9 +438,31 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
 typedef struct dcl_tokenizer dcl_tokenizer;
 
 /** Loads the tokenizer of a model folder. DCL_ERR_IO when the folder or its files are missing,
- *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
+ *  DCL_ERR_FORMAT when a file is malformed (the message names it), DCL_ERR_UNSUPPORTED for a
+ *  tokenizer.json component this library does not reproduce (the message names the field). */
 DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
 DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
+
+/** Which files a tokenizer was built from, by the rule of transformers' AutoTokenizer: the class
+ *  is tokenizer_config.json's tokenizer_class, else the one of config.json's model_type, and
+ *  tokenizer.json comes before spm.model and vocab.json + merges.txt. */
+typedef enum dcl_tok_source {
+    DCL_TOKENIZER_SPM = 1,          /* spm.model; stages from tokenizer_config.json (DebertaV2Tokenizer) */
+    DCL_TOKENIZER_VOCAB_MERGES = 2, /* vocab.json + merges.txt (DebertaTokenizer) */
+    DCL_TOKENIZER_JSON_MODEL = 3,   /* tokenizer.json's model and added tokens; normalizer, pre-tokenizer,
+                                       post-processor and decoder from tokenizer_config.json, as the
+                                       DeBERTa classes rebuild them (they ignore the file's own) */
+    DCL_TOKENIZER_JSON = 4          /* tokenizer.json, every stage as written (any other class, or none):
+                                       Unigram or byte-level BPE, Lowercase / NFC / Strip(right) / Replace
+                                       of whitespace runs, Punctuation + Metaspace or ByteLevel,
+                                       TemplateProcessing; other components are DCL_ERR_UNSUPPORTED
+                                       with a message naming the field */
+} dcl_tok_source;
+
+/** Source of a loaded tokenizer (0 for NULL). */
+DCL_API dcl_tok_source dcl_tokenizer_source(const dcl_tokenizer *tok);
+/** Short static description of a source ("tokenizer.json (model only)", ...); "unknown" for others. */
+DCL_API const char *dcl_tok_source_string(dcl_tok_source source);
 
 typedef enum dcl_truncation {
     DCL_TRUNCATE_NONE = 0,          /* never truncate */
