@@ -246,3 +246,12 @@ dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, 
     g.beta = beta;
     return dcl_gemm(ctx, &g, temp);
 }
+
+const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g)
+{
+    if (own_fits(ctx, g) && g->k > 0)
+        return g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
+    if (g->batch > 1)
+        return "CLBlastSgemmStridedBatched";
+    return "CLBlastSgemm";
+}

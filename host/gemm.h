@@ -36,6 +36,9 @@ dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_o
 dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                       float beta, cl_mem y, size_t y_off, cl_mem temp);
 
+/* Name of the kernel or CLBlast routine dcl_gemm() runs for these arguments (for profiles). */
+const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g);
+
 /* Text of a CLBlast status code. */
 const char *dcl_clblast_status_name(int code);
 
