@@ -43,11 +43,8 @@ static dcl_status buf(dcl_session *s, size_t floats, cl_mem *out)
 
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 {
-    if (s->profile)
-        dcl_prof_gemm_begin(&s->prof, g, dcl_gemm_routine(s->ctx, g));
-    dcl_status st = dcl_gemm(s->ctx, g, temp);
-    if (s->profile)
-        dcl_prof_gemm_end(&s->prof);
+    cl_event *ev = s->profile ? dcl_prof_gemm(&s->prof, g, dcl_gemm_routine(s->ctx, g)) : NULL;
+    dcl_status st = dcl_gemm_event(s->ctx, g, temp, ev);
     s->timings.gemm_calls++;
     return st;
 }

@@ -57,7 +57,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
 /* Validates a batch against the session (nothing is written on failure). */
 dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b);
 
-/* A GEMM with the session's profiling (two markers around it when profiling is on). */
+/* A GEMM, recorded when the session profiles. */
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp);
 
 /* Non-blocking copies on the session's queue, recorded when profiling is on. */

@@ -24,6 +24,8 @@ void dcl_gemm_init(dcl_context *ctx);
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
  * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */
 dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp);
+/* The same; event: NULL, or where the event of its (last) kernel goes. */
+dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp, cl_event *event);
 
 /* Bytes of temporary buffer CLBlast needs for a non-batched GEMM of this shape (0 if none). */
 dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *bytes);

@@ -8,7 +8,7 @@
 #include "ops.h"
 #include "program.h"
 
-#define PEAK_FORMAT 1
+#define PEAK_FORMAT 2
 #define PEAK_FMA_ITERS 64   /* cl/peak.cl's defaults */
 #define PEAK_READS 16
 #define PEAK_TARGET_S 0.02  /* grow the FMA probe until one launch takes this long */
@@ -26,16 +26,77 @@ static dcl_status enqueue_timed(dcl_context *ctx, cl_kernel k, size_t global, si
 
 static size_t round_down(size_t v, size_t m) { return v / m * m; }
 
+static dcl_status set_args(dcl_context *ctx, cl_kernel k, int n, const size_t *sizes, const void *const *vals)
+{
+    for (int i = 0; i < n; i++) {
+        cl_int err = clSetKernelArg(k, (cl_uint)i, sizes[i], vals[i]);
+        if (err != CL_SUCCESS)
+            return DCL_CL_FAIL(ctx, err, "peak probe: clSetKernelArg");
+    }
+    return DCL_OK;
+}
+
+/* GFLOP/s of one vector width: grows the launch until it takes PEAK_TARGET_S, keeps the best. */
+static dcl_status fma_rate(dcl_context *ctx, int vw, size_t local, size_t items, size_t max_items, cl_mem res,
+                           double *gflops)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DPEAK_VW=%d", vw);
+    cl_kernel k = NULL;
+    dcl_status st = dcl_kernel_create(ctx, "peak", opts, "dcl_peak_fma", &k);
+    const float a = 0.999f, b = 0.001f;
+    const size_t sizes[] = {sizeof res, sizeof a, sizeof b};
+    const void *const vals[] = {&res, &a, &b};
+    double t, best;
+    if (st == DCL_OK)
+        st = set_args(ctx, k, 3, sizes, vals);
+    if (st == DCL_OK) /* warm-up: some drivers compile per work-group size at the first launch */
+        st = enqueue_timed(ctx, k, items, local, &t);
+    while (st == DCL_OK && (st = enqueue_timed(ctx, k, items, local, &t)) == DCL_OK && t < PEAK_TARGET_S &&
+           items * 2 <= max_items)
+        items *= 2;
+    best = t;
+    for (int r = 0; r < PEAK_REPS && st == DCL_OK; r++)
+        if ((st = enqueue_timed(ctx, k, items, local, &t)) == DCL_OK && t < best)
+            best = t;
+    if (k)
+        clReleaseKernel(k);
+    if (st == DCL_OK)
+        *gflops = (double)items * 64.0 * vw * PEAK_FMA_ITERS / best * 1e-9;
+    return st;
+}
+
+/* GB/s of one access order over `items` work-items. */
+static dcl_status read_rate(dcl_context *ctx, int contiguous, size_t local, size_t items, cl_mem in, cl_mem res,
+                            double *gbytes)
+{
+    char opts[64];
+    snprintf(opts, sizeof opts, "-DPEAK_CONTIGUOUS=%d", contiguous);
+    cl_kernel k = NULL;
+    dcl_status st = dcl_kernel_create(ctx, "peak", opts, "dcl_peak_read", &k);
+    const size_t sizes[] = {sizeof in, sizeof res};
+    const void *const vals[] = {&in, &res};
+    double t, best = 0;
+    if (st == DCL_OK)
+        st = set_args(ctx, k, 2, sizes, vals);
+    if (st == DCL_OK)
+        st = enqueue_timed(ctx, k, items, local, &best);
+    for (int r = 0; r < PEAK_REPS && st == DCL_OK; r++)
+        if ((st = enqueue_timed(ctx, k, items, local, &t)) == DCL_OK && t < best)
+            best = t;
+    if (k)
+        clReleaseKernel(k);
+    if (st == DCL_OK)
+        *gbytes = (double)items * (16.0 * PEAK_READS + sizeof(float)) / best * 1e-9;
+    return st;
+}
+
 static dcl_status measure(dcl_context *ctx, dcl_device_peak *out)
 {
-    cl_kernel fma = NULL, rd = NULL;
     cl_mem in = NULL, res = NULL;
     dcl_status st;
     const size_t local = ctx->info.max_work_group_size >= 64 ? 64 : 1;
     const size_t cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
-    if ((st = dcl_kernel_create(ctx, "peak", NULL, "dcl_peak_fma", &fma)) ||
-        (st = dcl_kernel_create(ctx, "peak", NULL, "dcl_peak_read", &rd)))
-        goto done;
     /* read bandwidth: a buffer well beyond the caches, within what the device allows */
     uint64_t bytes = (uint64_t)256 << 20;
     if (ctx->info.max_alloc_bytes && bytes > ctx->info.max_alloc_bytes / 2)
@@ -44,61 +105,33 @@ static dcl_status measure(dcl_context *ctx, dcl_device_peak *out)
         bytes = ctx->info.global_mem_bytes / 8;
     const size_t per_item = 16 * PEAK_READS;
     size_t items = round_down((size_t)(bytes / per_item), local);
-    size_t fma_items = round_down(cu * 1024, local);
-    if (items == 0 || fma_items == 0) {
-        st = dcl_fail(ctx, DCL_ERR_UNSUPPORTED, "peak probe: the device's limits leave no room for the probe");
-        goto done;
-    }
-    size_t res_items = items > fma_items * 64 ? items : fma_items * 64;
+    size_t fma_items = round_down(cu * 256, local);
+    if (items == 0 || fma_items == 0)
+        return dcl_fail(ctx, DCL_ERR_UNSUPPORTED, "peak probe: the device's limits leave no room for the probe");
+    size_t res_items = items > fma_items * 256 ? items : fma_items * 256;
     if ((st = dcl_buffer_create(ctx, items * per_item, NULL, &in)) ||
         (st = dcl_buffer_create(ctx, res_items * sizeof(float), NULL, &res)))
         goto done;
     const float zero = 0.0f;
     cl_int err = clEnqueueFillBuffer(ctx->queue, in, &zero, sizeof zero, 0, items * per_item, 0, NULL, NULL);
-    float a = 0.999f, b = 0.001f;
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(fma, 0, sizeof res, &res);
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(fma, 1, sizeof a, &a);
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(fma, 2, sizeof b, &b);
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(rd, 0, sizeof in, &in);
-    if (err == CL_SUCCESS)
-        err = clSetKernelArg(rd, 1, sizeof res, &res);
     if (err != CL_SUCCESS) {
-        st = DCL_CL_FAIL(ctx, err, "peak probe setup");
+        st = DCL_CL_FAIL(ctx, err, "peak probe: clEnqueueFillBuffer");
         goto done;
     }
-    double t, best;
-    /* FMA: warm up (first launch compiles per work-group size on some drivers), then grow */
-    if ((st = enqueue_timed(ctx, fma, fma_items, local, &t)))
-        goto done;
-    while ((st = enqueue_timed(ctx, fma, fma_items, local, &t)) == DCL_OK && t < PEAK_TARGET_S &&
-           fma_items * 2 <= res_items)
-        fma_items *= 2;
-    best = t;
-    for (int r = 0; r < PEAK_REPS && st == DCL_OK; r++)
-        if ((st = enqueue_timed(ctx, fma, fma_items, local, &t)) == DCL_OK && t < best)
-            best = t;
-    if (st)
-        goto done;
-    out->gflops = (double)fma_items * 256.0 * PEAK_FMA_ITERS / best * 1e-9;
-    /* bandwidth: warm up, then the best of a few */
-    if ((st = enqueue_timed(ctx, rd, items, local, &best)))
-        goto done;
-    for (int r = 0; r < PEAK_REPS && st == DCL_OK; r++)
-        if ((st = enqueue_timed(ctx, rd, items, local, &t)) == DCL_OK && t < best)
-            best = t;
-    if (st)
-        goto done;
-    out->gbytes = (double)items * (double)(per_item + sizeof(float)) / best * 1e-9;
+    out->gflops = out->gbytes = 0;
+    static const int widths[] = {1, 4, 16};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0] && st == DCL_OK; i++) {
+        double g = 0;
+        if ((st = fma_rate(ctx, widths[i], local, fma_items, res_items, res, &g)) == DCL_OK && g > out->gflops)
+            out->gflops = g;
+    }
+    for (int contiguous = 0; contiguous < 2 && st == DCL_OK; contiguous++) {
+        double g = 0;
+        if ((st = read_rate(ctx, contiguous, local, items, in, res, &g)) == DCL_OK && g > out->gbytes)
+            out->gbytes = g;
+    }
     out->cached = 0;
 done:
-    if (fma)
-        clReleaseKernel(fma);
-    if (rd)
-        clReleaseKernel(rd);
     if (in)
         clReleaseMemObject(in);
     if (res)

@@ -145,32 +145,23 @@ void dcl_prof_gemm_cost(const dcl_gemm_args *g, double *flops, double *bytes)
     *bytes = 4.0 * batch * (m * k + k * n + m * n * (g->beta != 0.0f ? 2.0 : 1.0));
 }
 
-void dcl_prof_gemm_begin(dcl_prof *p, const dcl_gemm_args *g, const char *routine)
+cl_event *dcl_prof_gemm(dcl_prof *p, const dcl_gemm_args *g, const char *routine)
 {
     if (!p || !p->on || g->m == 0 || g->n == 0)
-        return;
+        return NULL;
     dcl_profile_record *r = next(p);
     if (!r)
-        return;
+        return NULL;
     dcl_strlcpy(r->kernel, routine, sizeof r->kernel);
     r->gemm[0] = g->m;
     r->gemm[1] = g->n;
     r->gemm[2] = g->k;
     r->gemm[3] = g->batch > 1 ? g->batch : 1;
     dcl_prof_gemm_cost(g, &r->flops, &r->bytes);
-    if (clEnqueueMarkerWithWaitList(p->ctx->queue, 0, NULL, &p->ev[p->n - 1][0]) != CL_SUCCESS)
-        p->ev[p->n - 1][0] = NULL;
-}
-
-void dcl_prof_gemm_end(dcl_prof *p)
-{
-    if (!p || !p->on || p->n == 0)
-        return;
     cl_event *e = p->ev[p->n - 1];
-    if (p->rec[p->n - 1].gemm[0] == 0 || !e[0] || e[1])
-        return; /* not an open GEMM record */
-    if (clEnqueueMarkerWithWaitList(p->ctx->queue, 0, NULL, &e[1]) != CL_SUCCESS)
+    if (!strncmp(routine, "CLBlast", 7) && clEnqueueMarkerWithWaitList(p->ctx->queue, 0, NULL, &e[1]) != CL_SUCCESS)
         e[1] = NULL;
+    return &e[0];
 }
 
 static cl_int stamp(cl_event e, cl_profiling_info what, uint64_t *out)
@@ -187,23 +178,31 @@ dcl_status dcl_prof_resolve(dcl_prof *p, double *gemm_seconds, double *kernel_se
     if (!p || !p->on)
         return DCL_OK;
     size_t kept = 0;
+    uint64_t prev_end = 0;
     cl_int bad = CL_SUCCESS;
     for (size_t i = 0; i < p->n; i++) {
         dcl_profile_record r = p->rec[i];
         cl_event *e = p->ev[i];
-        int is_gemm = r.gemm[0] != 0;
-        int ok = e[0] && (!is_gemm || e[1]);
+        int ok = e[0] != NULL;
         if (ok) {
             cl_int err = stamp(e[0], CL_PROFILING_COMMAND_QUEUED, &r.queued_ns);
             if (err == CL_SUCCESS)
-                err = is_gemm ? stamp(e[0], CL_PROFILING_COMMAND_END, &r.start_ns)
-                              : stamp(e[0], CL_PROFILING_COMMAND_START, &r.start_ns);
+                err = stamp(e[0], CL_PROFILING_COMMAND_START, &r.start_ns);
             if (err == CL_SUCCESS)
-                err = is_gemm ? stamp(e[1], CL_PROFILING_COMMAND_END, &r.end_ns)
-                              : stamp(e[0], CL_PROFILING_COMMAND_END, &r.end_ns);
+                err = stamp(e[0], CL_PROFILING_COMMAND_END, &r.end_ns);
             if (err != CL_SUCCESS) {
                 bad = err;
                 ok = 0;
+            }
+        }
+        if (ok && e[1]) { /* a CLBlast routine: it started when its marker completed */
+            uint64_t mq = 0, me = 0;
+            if (stamp(e[1], CL_PROFILING_COMMAND_QUEUED, &mq) == CL_SUCCESS &&
+                stamp(e[1], CL_PROFILING_COMMAND_END, &me) == CL_SUCCESS && me != 0 && me <= r.start_ns) {
+                r.start_ns = me;
+                r.queued_ns = mq;
+            } else if (prev_end != 0 && prev_end <= r.start_ns) {
+                r.start_ns = prev_end;
             }
         }
         for (int j = 0; j < 2; j++)
@@ -215,8 +214,9 @@ dcl_status dcl_prof_resolve(dcl_prof *p, double *gemm_seconds, double *kernel_se
             continue;
         if (r.end_ns < r.start_ns)
             r.end_ns = r.start_ns;
+        prev_end = r.end_ns;
         double sec = (double)(r.end_ns - r.start_ns) * 1e-9;
-        if (is_gemm)
+        if (r.gemm[0])
             *gemm_seconds += sec;
         else if (r.op_class != DCL_OPC_TRANSFER)
             *kernel_seconds += sec;

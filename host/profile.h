@@ -23,7 +23,7 @@ typedef struct dcl_prof {
     int on;
     dcl_context *ctx;
     dcl_profile_record *rec;
-    cl_event (*ev)[2]; /* kernel and transfer: [0] only; GEMM: the two markers */
+    cl_event (*ev)[2]; /* [0]: the operation's (last) kernel or transfer; [1]: a CLBlast GEMM's start marker */
     size_t n, cap;
     /* the current operation, set by dcl_prof_op() */
     char op[64];
@@ -47,9 +47,12 @@ void dcl_prof_op(dcl_prof *p, dcl_op_class opc, double flops, double bytes, cons
 cl_event *dcl_prof_kernel(dcl_prof *p, const char *kernel, cl_uint dims, const size_t *global, const size_t *local);
 /* An event slot for a host <-> device copy of `bytes` (write != 0: to the device). */
 cl_event *dcl_prof_transfer(dcl_prof *p, int write, size_t bytes);
-/* Brackets one GEMM with two markers; flops and bytes come from its shape. */
-void dcl_prof_gemm_begin(dcl_prof *p, const dcl_gemm_args *g, const char *routine);
-void dcl_prof_gemm_end(dcl_prof *p);
+/* An event slot for one GEMM (its kernel, or the last kernel of a CLBlast routine); flops and
+ * bytes come from its shape. A CLBlast routine may run several kernels: a marker enqueued here,
+ * before it, gives its start. Drivers that leave markers without timestamps (Intel's CPU runtime)
+ * get the end of the previous operation instead, which the in-order queue makes the earliest
+ * possible start. */
+cl_event *dcl_prof_gemm(dcl_prof *p, const dcl_gemm_args *g, const char *routine);
 
 /* After the queue has finished: reads the timestamps, releases the events, drops the records of
  * enqueues that failed, and adds the device seconds of GEMMs and of other kernels. */

@@ -334,9 +334,10 @@ typedef enum dcl_op_class {
 DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
 
 /* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
- * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A GEMM
- * that CLBlast runs as several kernels is bracketed by two markers on the in-order queue: its
- * start is the first marker's end, its end the second marker's end. */
+ * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
+ * CLBlast routine may run several kernels and its event covers only the last one: its start is
+ * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
 typedef struct dcl_profile_record {
     char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
     dcl_op_class op_class;
