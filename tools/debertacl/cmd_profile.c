@@ -2,7 +2,6 @@
  * device or on every device present (--device all), with the device's measured peak; printed as
  * tables and written as JSON, CSV, a Chrome trace and an SVG chart (cmd_profile_out.c,
  * cmd_profile_svg.c). */
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,21 +20,6 @@ static double now_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-const char *dcl_cli_num(char *buf, size_t size, double v, int prec)
-{
-    snprintf(buf, size, "%.*f", prec, v);
-    const char *dp = localeconv()->decimal_point;
-    if (dp && *dp && strcmp(dp, ".")) { /* a process that called setlocale(): put the '.' back */
-        char *p = strstr(buf, dp);
-        if (p) {
-            size_t n = strlen(dp);
-            *p = '.';
-            memmove(p + 1, p + n, strlen(p + n) + 1);
-        }
-    }
-    return buf;
 }
 
 static int parse_count(int argc, char **argv, int *i, int min, int *out)

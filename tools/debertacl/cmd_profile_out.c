@@ -1,6 +1,7 @@
 /* debertacl profile: the text tables and the JSON, CSV and Chrome trace writers. Every number goes
  * through dcl_cli_num() or cJSON, so the output never depends on the locale. */
 #include <cjson/cJSON.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,21 @@
 #include "cli.h"
 
 #define PROF_FORMAT_VERSION 1
+
+const char *dcl_cli_num(char *buf, size_t size, double v, int prec)
+{
+    snprintf(buf, size, "%.*f", prec, v);
+    const char *dp = localeconv()->decimal_point;
+    if (dp && *dp && strcmp(dp, ".")) { /* a process that called setlocale(): put the '.' back */
+        char *p = strstr(buf, dp);
+        if (p) {
+            size_t n = strlen(dp);
+            *p = '.';
+            memmove(p + 1, p + n, strlen(p + n) + 1);
+        }
+    }
+    return buf;
+}
 
 /* The fraction of the roofline bound (min(peak FLOP/s, intensity x peak bandwidth)) that an op
  * class reaches; bandwidth alone for classes without arithmetic. -1 when unknown. */
