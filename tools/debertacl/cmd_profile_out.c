@@ -43,7 +43,10 @@ static double peak_fraction(const dcl_cli_prof_device *d, const dcl_cli_prof_cla
 
 static const char *type_name(dcl_device_type t)
 {
-    return t == DCL_DEVICE_CPU ? "cpu" : t == DCL_DEVICE_GPU ? "gpu" : t == DCL_DEVICE_ACCELERATOR ? "accelerator" : "other";
+    return t == DCL_DEVICE_CPU           ? "cpu"
+           : t == DCL_DEVICE_GPU         ? "gpu"
+           : t == DCL_DEVICE_ACCELERATOR ? "accelerator"
+                                         : "other";
 }
 
 /* ---- text ---- */
@@ -90,7 +93,8 @@ static void device_table(const dcl_cli_prof_run *r, const dcl_cli_prof_device *d
     double host = d->wall_mean - d->span;
     fprintf(f, "  %-24s %10s %6s%%\n", "host (outside the ops)", dcl_cli_num(a, sizeof a, host * 1e3, 3),
             dcl_cli_num(b, sizeof b, 100.0 * host / wall, 1));
-    fprintf(f, "  %-24s %10s %6s%% %9s\n\n", "total (wall clock, mean)", dcl_cli_num(a, sizeof a, d->wall_mean * 1e3, 3),
+    fprintf(f, "  %-24s %10s %6s%% %9s\n\n", "total (wall clock, mean)",
+            dcl_cli_num(a, sizeof a, d->wall_mean * 1e3, 3),
             "100.0", dcl_cli_num(c, sizeof c, launches, 0));
 }
 
@@ -297,11 +301,12 @@ int dcl_cli_prof_csv(const dcl_cli_prof_run *r, FILE *f)
             csv_dims(f, rec->global, rec->work_dim);
             fputc(',', f);
             csv_dims(f, rec->local, rec->work_dim);
+            double queued = rec->queued_ns >= origin ? (double)(rec->queued_ns - origin) * 1e-3 : 0;
             fprintf(f, ",%llu,%llu,%llu,%llu,%s,%s,%s,%s,%s,%s\n", (unsigned long long)rec->gemm[0],
                     (unsigned long long)rec->gemm[1], (unsigned long long)rec->gemm[2],
                     (unsigned long long)rec->gemm[3], dcl_cli_num(a, sizeof a, rec->flops, 0),
                     dcl_cli_num(b, sizeof b, rec->bytes, 0),
-                    dcl_cli_num(c, sizeof c, rec->queued_ns >= origin ? (double)(rec->queued_ns - origin) * 1e-3 : 0, 3),
+                    dcl_cli_num(c, sizeof c, queued, 3),
                     dcl_cli_num(d_, sizeof d_, (double)(rec->start_ns - origin) * 1e-3, 3),
                     dcl_cli_num(e, sizeof e, (double)(rec->end_ns - origin) * 1e-3, 3),
                     dcl_cli_num(g, sizeof g, (double)(rec->end_ns - rec->start_ns) * 1e-3, 3));

@@ -102,7 +102,8 @@ static void marker(svg *s, int shape, double x, double y, const char *fill, cons
     fputs(shape % 4 == 0 ? "</circle>\n" : shape % 4 == 1 ? "</rect>\n" : "</polygon>\n", s->f);
 }
 
-static const char *const dashes[4] = {"", ";stroke-dasharray:8,4", ";stroke-dasharray:2,3", ";stroke-dasharray:10,3,2,3"};
+static const char *const dashes[4] = {"", ";stroke-dasharray:8,4", ";stroke-dasharray:2,3",
+                                     ";stroke-dasharray:10,3,2,3"};
 
 /* A step of 1, 2 or 5 times a power of ten giving about `ticks` intervals up to max. */
 static double nice_step(double max, int ticks)
@@ -119,8 +120,8 @@ static const char *class_label(int k)
 /* "#1 PoCL 3.1+debian": index, vendor or driver family, driver version (cut) */
 static void device_label(const dcl_cli_prof_device *d, char *buf, size_t size)
 {
-    snprintf(buf, size, "#%d %s %.12s", d->index, d->info.vendor_short[0] ? d->info.vendor_short : d->info.platform_name,
-             d->info.driver_version);
+    const char *who = d->info.vendor_short[0] ? d->info.vendor_short : d->info.platform_name;
+    snprintf(buf, size, "#%d %s %.12s", d->index, who, d->info.driver_version);
 }
 
 /* Tick text of a power of ten: "0.01", "1", "1000". */
@@ -247,8 +248,8 @@ static void roofline(svg *s, const dcl_cli_prof_run *r)
             fprintf(s->f, "<polyline points=\"%s,%s %s,%s %s,%s\" style=\"%s\"><title>", n(s, 0, log_x(x0)),
                     n(s, 1, LOG_Y(x0 * d->peak.gbytes)), n(s, 2, log_x(ridge)), n(s, 3, LOG_Y(ridge * d->peak.gbytes)),
                     n(s, 4, log_x(AI_MAX)), n(s, 5, LOG_Y(ridge * d->peak.gbytes)), style);
-            snprintf(t, sizeof t, "#%d peak: %s GFLOP/s, %s GB/s", d->index, dcl_cli_num(a, sizeof a, d->peak.gflops, 1),
-                     dcl_cli_num(b, sizeof b, d->peak.gbytes, 1));
+            snprintf(t, sizeof t, "#%d peak: %s GFLOP/s, %s GB/s", d->index,
+                     dcl_cli_num(a, sizeof a, d->peak.gflops, 1), dcl_cli_num(b, sizeof b, d->peak.gbytes, 1));
             text_escaped(s->f, t, sizeof t);
             fputs("</title></polyline>\n", s->f);
             text(s, log_x(AI_MAX) - 4, LOG_Y(ridge * d->peak.gbytes) - 5, "end", "font-size:10px", t, 80);
