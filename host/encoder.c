@@ -404,13 +404,13 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     double t0 = dcl_now();
     dcl_model *m = s->model;
     const dcl_config *c = &m->cfg;
+    dcl_prof_clear(&s->prof); /* a failing call leaves no records */
     dcl_status st = dcl_batch_check(s, b);
     if (st != DCL_OK)
         return st;
     /* wait for the previous call's transfers before the staging copies are reused */
     clFinish(s->ctx->queue);
     memset(&s->timings, 0, sizeof s->timings);
-    dcl_prof_clear(&s->prof);
     s->ops.launches = 0;
     s->B = b->batch;
     s->L = b->length;
@@ -476,5 +476,6 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     return DCL_OK;
 fail:
     clFinish(s->ctx->queue);
+    dcl_prof_clear(&s->prof);
     return st;
 }

@@ -159,6 +159,7 @@ static dcl_status end(dcl_session *s, dcl_status st, double t0)
 {
     if (st != DCL_OK) {
         clFinish(s->ctx->queue);
+        dcl_prof_clear(&s->prof);
         return st;
     }
     return dcl_session_finish(s, t0);

@@ -179,6 +179,14 @@ static void records(void **state)
     assert_int_equal(r[n - 2].op_class, DCL_OPC_HEADS);
     assert_string_equal(r[n - 2].kernel, "dcl_embed_gather");
     assert_string_equal(r[n - 1].op, "transfer.read");
+    /* a failing call leaves no records behind */
+    int32_t bad[T];
+    memcpy(bad, ids, sizeof bad);
+    bad[T - 1] = 100000;
+    dcl_batch wrong = {B, L, bad, NULL, NULL};
+    assert_int_equal(dcl_encode(s, &wrong, &o), DCL_ERR_RANGE);
+    assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
+    assert_int_equal(n, 0);
     dcl_session_free(s);
 }
 

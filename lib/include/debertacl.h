@@ -351,10 +351,10 @@ typedef struct dcl_profile_record {
     uint64_t queued_ns, start_ns, end_ns;
 } dcl_profile_record;
 
-/** The records of the session's last forward (dcl_encode() or a head call), in enqueue order.
- *  *records points into the session and stays valid until its next forward or its free; the
- *  events behind them are already read and released. DCL_ERR_INVALID_ARGUMENT when the session
- *  was not created with params.profile. */
+/** The records of the session's last forward (dcl_encode() or a head call), in enqueue order;
+ *  none after a call that failed. *records points into the session and stays valid until its next
+ *  forward or its free; the events behind them are already read and released.
+ *  DCL_ERR_INVALID_ARGUMENT when the session was not created with params.profile. */
 DCL_API dcl_status dcl_session_profile(const dcl_session *session, const dcl_profile_record **records,
                                        size_t *count);
 

@@ -121,7 +121,9 @@ static const char *class_label(int k)
 static void device_label(const dcl_cli_prof_device *d, char *buf, size_t size)
 {
     const char *who = d->info.vendor_short[0] ? d->info.vendor_short : d->info.platform_name;
-    snprintf(buf, size, "#%d %s %.12s", d->index, who, d->info.driver_version);
+    int len = snprintf(buf, size, "#%d %s %.12s", d->index, who, d->info.driver_version);
+    while (len > 0 && (size_t)len < size && (buf[len - 1] == '.' || buf[len - 1] == '_' || buf[len - 1] == ' '))
+        buf[--len] = '\0';
 }
 
 /* Tick text of a power of ten: "0.01", "1", "1000". */
