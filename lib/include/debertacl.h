@@ -268,8 +268,9 @@ typedef struct dcl_session dcl_session;
 typedef struct dcl_session_params {
     int max_batch;  /* largest batch dcl_encode() accepts (default 8) */
     int max_length; /* longest sequence (default 512; at most what the model allows) */
-    int profile;    /* nonzero: wait after every kernel and GEMM and add up their wall times
-                       (dcl_session_timings); slows the forward pass, for profiling only */
+    int profile;    /* nonzero: record an OpenCL event for every kernel, GEMM and transfer of a
+                       forward (dcl_session_profile); needs a context created with profiling on.
+                       Nothing waits between operations: the queue runs as without profiling */
 } dcl_session_params;
 
 DCL_API dcl_session_params dcl_session_default_params(void);
@@ -300,8 +301,8 @@ DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, cons
 
 typedef struct dcl_timings {
     double total_seconds;  /* wall time of the last dcl_encode() */
-    double gemm_seconds;   /* with params.profile: wall time spent in GEMMs (clFinish after each) */
-    double kernel_seconds; /* with params.profile: wall time in this library's own kernels */
+    double gemm_seconds;   /* with params.profile: device time of the GEMMs (OpenCL events) */
+    double kernel_seconds; /* with params.profile: device time of this library's own kernels */
     unsigned gemm_calls, kernel_launches;
 } dcl_timings;
 
@@ -309,6 +310,66 @@ DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *
 
 /** The last error of the session's model's context. */
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
+
+/* ---- profiling (sessions created with params.profile on a profiling context) ---- */
+
+/* What an operation belongs to; the names (dcl_op_class_name) are stable and used in JSON. */
+typedef enum dcl_op_class {
+    DCL_OPC_EMBEDDINGS = 0, /* "embeddings": the gather and the embedding projection */
+    DCL_OPC_QKV = 1,        /* "qkv_gemm": the Q/K/V projection and the split into heads */
+    DCL_OPC_REL = 2,        /* "rel_gemm": c2p = Q PK^T and p2c = K PQ^T over the relative slots */
+    DCL_OPC_SCORES = 3,     /* "scores": Q K^T, the relative gathers, scale, mask and softmax */
+    DCL_OPC_PV = 4,         /* "pv": probabilities times V and the merge of the heads */
+    DCL_OPC_OUT = 5,        /* "out_gemm": the attention output projection */
+    DCL_OPC_FFN = 6,        /* "ffn_gemm": the two FFN GEMMs and the activation */
+    DCL_OPC_LAYERNORM = 7,  /* "layernorm": every LayerNorm with its bias and residual add */
+    DCL_OPC_CONV = 8,       /* "conv": the v2 convolution layer */
+    DCL_OPC_HEADS = 9,      /* "heads": task heads after the encoder */
+    DCL_OPC_TRANSFER = 10,  /* "transfer": host <-> device copies */
+    DCL_OPC_OTHER = 11,     /* "other" */
+    DCL_OPC_COUNT = 12
+} dcl_op_class;
+
+/** Stable lower-case name of a class ("qkv_gemm"); "other" for values out of range. */
+DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
+
+/* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
+ * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
+ * CLBlast routine may run several kernels and its event covers only the last one: its start is
+ * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+typedef struct dcl_profile_record {
+    char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
+    dcl_op_class op_class;
+    char kernel[48];        /* kernel ("dcl_layernorm"), GEMM routine ("CLBlastSgemmStridedBatched",
+                               "dcl_gemm_nt") or transfer ("write", "read") */
+    unsigned work_dim;      /* 0 for GEMMs and transfers */
+    size_t global[3], local[3];
+    uint64_t gemm[4];       /* m, n, k, batch of a GEMM; zeros otherwise */
+    double flops;           /* floating-point operations (a multiply-add counts 2) */
+    double bytes;           /* bytes the operation reads and writes in global memory, at least */
+    uint64_t queued_ns, start_ns, end_ns;
+} dcl_profile_record;
+
+/** The records of the session's last forward (dcl_encode() or a head call), in enqueue order;
+ *  none after a call that failed. *records points into the session and stays valid until its next
+ *  forward or its free; the events behind them are already read and released.
+ *  DCL_ERR_INVALID_ARGUMENT when the session was not created with params.profile. */
+DCL_API dcl_status dcl_session_profile(const dcl_session *session, const dcl_profile_record **records,
+                                       size_t *count);
+
+/* The device's measured peak, from a short built-in probe in the style of clpeak: FP32
+ * multiply-add throughput and global-memory read bandwidth. */
+typedef struct dcl_device_peak {
+    double gflops;       /* FP32 GFLOP/s */
+    double gbytes;       /* global-memory GB/s (1e9 bytes per second) */
+    int cached;          /* nonzero when read from the cache folder rather than measured now */
+} dcl_device_peak;
+
+/** Measures the device's peak (about a second), or reads it from the context's cache folder,
+ *  where it is kept per device, driver and library version. refresh != 0 measures anew and
+ *  rewrites the cache. */
+DCL_API dcl_status dcl_context_peak(dcl_context *ctx, int refresh, dcl_device_peak *peak);
 /* DCL-SECTION-END session */
 
 /* ==== task heads ============================================================================== */
