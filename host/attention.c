@@ -5,26 +5,26 @@
 #include <string.h>
 
 #include "ops.h"
+#include "profile.h"
 #include "program.h"
+#include "tuning.h"
 
 void dcl_attn_tuning(const dcl_context *ctx, unsigned d, dcl_attn *a)
 {
-    /* built-in defaults; the profile system overrides them per device. GPUs: a work-group of 64
-     * queries sharing key/value tiles in local memory. CPUs (PoCL, measured on the B=8, L=128
-     * shape of tests/test_fused_attention --bench): no local staging (the caches do it, and
-     * barriers split PoCL's work-item loops), 8-wide vectors over the head dimension. */
-    const int gpu = ctx->info.type == DCL_DEVICE_GPU;
-    unsigned q = gpu ? 64 : 16, k = 32, vw = gpu ? 4 : 8;
+    /* FA_* of the tuning (host/tunables.def; CPU level in host/tuning.c), fitted to the device and
+     * to the head size: a vector width that divides d, two [tk, d] tiles in local memory */
+    unsigned q = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_TQ), k = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_TK);
+    unsigned vw = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_VW);
+    a->local = dcl_tuning_value(ctx, DCL_T_FA_LOCAL) != 0;
     size_t max_wg = ctx->info.max_work_group_size ? ctx->info.max_work_group_size : 1;
+    q = q < 1 ? 1 : q;
     while (q > 1 && q > max_wg)
         q /= 2;
+    vw = vw >= 16 ? 16 : vw >= 8 ? 8 : vw >= 4 ? 4 : 1;
     while (vw > 1 && d % vw)
-        vw /= 2;
-    if (vw == 2)
-        vw = 1;
-    a->local = gpu ? 1u : 0u;
+        vw = vw == 4 ? 1 : vw / 2;
+    k = k < 1 ? 1 : k;
     if (a->local) {
-        /* two [k, d] float tiles in local memory, with room to spare for the driver */
         uint64_t local = ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes : 16384;
         while (k > 1 && (uint64_t)2 * k * d * sizeof(float) + 1024 > local)
             k /= 2;
@@ -111,11 +111,12 @@ dcl_status dcl_attn_layout(dcl_attn *a, unsigned B, unsigned L, const int32_t *o
     }
     a->n_tiles = nt;
     a->max_len = longest;
-    cl_int err = clEnqueueWriteBuffer(a->ctx->queue, a->tiles, CL_FALSE, 0, (size_t)nt * 4 * sizeof(int32_t),
-                                      a->h_tiles, 0, NULL, NULL);
+    const size_t tile_bytes = (size_t)nt * 4 * sizeof(int32_t), tok_bytes = (size_t)T * 2 * sizeof(int32_t);
+    cl_int err = clEnqueueWriteBuffer(a->ctx->queue, a->tiles, CL_FALSE, 0, tile_bytes, a->h_tiles, 0, NULL,
+                                      dcl_prof_transfer(a->prof, 1, tile_bytes));
     if (err == CL_SUCCESS)
-        err = clEnqueueWriteBuffer(a->ctx->queue, a->tok, CL_FALSE, 0, (size_t)T * 2 * sizeof(int32_t), a->h_tok, 0,
-                                   NULL, NULL);
+        err = clEnqueueWriteBuffer(a->ctx->queue, a->tok, CL_FALSE, 0, tok_bytes, a->h_tok, 0, NULL,
+                                   dcl_prof_transfer(a->prof, 1, tok_bytes));
     return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(a->ctx, err, "clEnqueueWriteBuffer");
 }
 
@@ -160,18 +161,14 @@ static dcl_status launch(args *x, const char *name, cl_uint dims, const size_t *
     for (cl_uint d = 0; d < dims; d++)
         if (global[d] == 0)
             return DCL_OK;
-    double t0 = a->sync ? dcl_now() : 0;
-    cl_int err = clEnqueueNDRangeKernel(a->ctx->queue, x->k, dims, NULL, global, local, 0, NULL, NULL);
+    cl_int err = clEnqueueNDRangeKernel(a->ctx->queue, x->k, dims, NULL, global, local, 0, NULL,
+                                        dcl_prof_kernel(a->prof, name, dims, global, local));
     if (err != CL_SUCCESS)
         return dcl_fail(a->ctx,
                         err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES ? DCL_ERR_DEVICE_MEMORY
                                                                                               : DCL_ERR_OPENCL,
                         "clEnqueueNDRangeKernel(%s) failed: %s (%d)", name, dcl_cl_error_name(err), (int)err);
     a->launches++;
-    if (a->sync) {
-        clFinish(a->ctx->queue);
-        a->kernel_seconds += dcl_now() - t0;
-    }
     return DCL_OK;
 }
 

@@ -21,8 +21,7 @@ typedef struct dcl_attn {
     int32_t *h_tiles, *h_tok; /* host staging, alive until the queue is finished */
     unsigned n_tiles;    /* tiles of the current layout */
     unsigned max_len;    /* longest sequence of the current layout */
-    int sync;            /* profiling: wait after each kernel and add the time */
-    double kernel_seconds;
+    struct dcl_prof *prof; /* the session's profiling records (host/profile.h), or NULL */
     unsigned launches;
 } dcl_attn;
 

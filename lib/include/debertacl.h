@@ -271,8 +271,9 @@ typedef struct dcl_session dcl_session;
 typedef struct dcl_session_params {
     int max_batch;  /* largest batch dcl_encode() accepts (default 8) */
     int max_length; /* longest sequence (default 512; at most what the model allows) */
-    int profile;    /* nonzero: wait after every kernel and GEMM and add up their wall times
-                       (dcl_session_timings); slows the forward pass, for profiling only */
+    int profile;    /* nonzero: record an OpenCL event for every kernel, GEMM and transfer of a
+                       forward (dcl_session_profile); needs a context created with profiling on.
+                       Nothing waits between operations: the queue runs as without profiling */
     int materialized_attention; /* nonzero: always materialise the [heads, B, L, L] scores (the
                                    path that returns attention probabilities), for comparisons;
                                    packed batches are then DCL_ERR_UNSUPPORTED. Default 0 */
@@ -324,8 +325,8 @@ DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, cons
 
 typedef struct dcl_timings {
     double total_seconds;  /* wall time of the last dcl_encode() */
-    double gemm_seconds;   /* with params.profile: wall time spent in GEMMs (clFinish after each) */
-    double kernel_seconds; /* with params.profile: wall time in this library's own kernels */
+    double gemm_seconds;   /* with params.profile: device time of the GEMMs (OpenCL events) */
+    double kernel_seconds; /* with params.profile: device time of this library's own kernels */
     unsigned gemm_calls, kernel_launches;
 } dcl_timings;
 
@@ -333,6 +334,66 @@ DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *
 
 /** The last error of the session's model's context. */
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
+
+/* ---- profiling (sessions created with params.profile on a profiling context) ---- */
+
+/* What an operation belongs to; the names (dcl_op_class_name) are stable and used in JSON. */
+typedef enum dcl_op_class {
+    DCL_OPC_EMBEDDINGS = 0, /* "embeddings": the gather and the embedding projection */
+    DCL_OPC_QKV = 1,        /* "qkv_gemm": the Q/K/V projection and the split into heads */
+    DCL_OPC_REL = 2,        /* "rel_gemm": c2p = Q PK^T and p2c = K PQ^T over the relative slots */
+    DCL_OPC_SCORES = 3,     /* "scores": Q K^T, the relative gathers, scale, mask and softmax */
+    DCL_OPC_PV = 4,         /* "pv": probabilities times V and the merge of the heads */
+    DCL_OPC_OUT = 5,        /* "out_gemm": the attention output projection */
+    DCL_OPC_FFN = 6,        /* "ffn_gemm": the two FFN GEMMs and the activation */
+    DCL_OPC_LAYERNORM = 7,  /* "layernorm": every LayerNorm with its bias and residual add */
+    DCL_OPC_CONV = 8,       /* "conv": the v2 convolution layer */
+    DCL_OPC_HEADS = 9,      /* "heads": task heads after the encoder */
+    DCL_OPC_TRANSFER = 10,  /* "transfer": host <-> device copies */
+    DCL_OPC_OTHER = 11,     /* "other" */
+    DCL_OPC_COUNT = 12
+} dcl_op_class;
+
+/** Stable lower-case name of a class ("qkv_gemm"); "other" for values out of range. */
+DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
+
+/* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
+ * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
+ * CLBlast routine may run several kernels and its event covers only the last one: its start is
+ * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+typedef struct dcl_profile_record {
+    char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
+    dcl_op_class op_class;
+    char kernel[48];        /* kernel ("dcl_layernorm"), GEMM routine ("CLBlastSgemmStridedBatched",
+                               "dcl_gemm_nt") or transfer ("write", "read") */
+    unsigned work_dim;      /* 0 for GEMMs and transfers */
+    size_t global[3], local[3];
+    uint64_t gemm[4];       /* m, n, k, batch of a GEMM; zeros otherwise */
+    double flops;           /* floating-point operations (a multiply-add counts 2) */
+    double bytes;           /* bytes the operation reads and writes in global memory, at least */
+    uint64_t queued_ns, start_ns, end_ns;
+} dcl_profile_record;
+
+/** The records of the session's last forward (dcl_encode() or a head call), in enqueue order;
+ *  none after a call that failed. *records points into the session and stays valid until its next
+ *  forward or its free; the events behind them are already read and released.
+ *  DCL_ERR_INVALID_ARGUMENT when the session was not created with params.profile. */
+DCL_API dcl_status dcl_session_profile(const dcl_session *session, const dcl_profile_record **records,
+                                       size_t *count);
+
+/* The device's measured peak, from a short built-in probe in the style of clpeak: FP32
+ * multiply-add throughput and global-memory read bandwidth. */
+typedef struct dcl_device_peak {
+    double gflops;       /* FP32 GFLOP/s */
+    double gbytes;       /* global-memory GB/s (1e9 bytes per second) */
+    int cached;          /* nonzero when read from the cache folder rather than measured now */
+} dcl_device_peak;
+
+/** Measures the device's peak (about a second), or reads it from the context's cache folder,
+ *  where it is kept per device, driver and library version. refresh != 0 measures anew and
+ *  rewrites the cache. */
+DCL_API dcl_status dcl_context_peak(dcl_context *ctx, int refresh, dcl_device_peak *peak);
 /* DCL-SECTION-END session */
 
 /* ==== task heads ============================================================================== */
@@ -447,9 +508,16 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
  * default tokenizers-backed classes) does: same ids, token types and offsets.
  *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
  *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
- * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
- * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
- * special_tokens_map.json and added_tokens.json.
+ *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json) or 4 (with
+ *    spm.model or vocab.json beside): tokenizer.json is taken before spm.model and vocab.json, as
+ *    AutoTokenizer does; see dcl_tokenizer_source(). Verified against transformers 5.24 on
+ *    Unigram and byte-level BPE folders, including a transformers 4 layout.
+ * Read from the folder when present: tokenizer_config.json (tokenizer_class, do_lower_case,
+ * split_by_punct, add_prefix_space, model_max_length, clean_up_tokenization_spaces, unk_id, the
+ * special tokens, added_tokens_decoder, extra_special_tokens), config.json (model_type, when
+ * tokenizer_class is absent), special_tokens_map.json and added_tokens.json. Added tokens keep
+ * their flags (special, lstrip, rstrip, single_word, normalized: a normalized one is matched in
+ * the normalized text, as tokenizers does).
  * Texts are UTF-8 passed with their length in bytes; a NUL byte inside is a character like any
  * other. Invalid UTF-8 is DCL_ERR_FORMAT (naming the byte offset) unless params.replace_invalid_utf8
  * is set, which replaces each maximal invalid subsequence by U+FFFD as Python's
@@ -458,9 +526,31 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
 typedef struct dcl_tokenizer dcl_tokenizer;
 
 /** Loads the tokenizer of a model folder. DCL_ERR_IO when the folder or its files are missing,
- *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
+ *  DCL_ERR_FORMAT when a file is malformed (the message names it), DCL_ERR_UNSUPPORTED for a
+ *  tokenizer.json component this library does not reproduce (the message names the field). */
 DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
 DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
+
+/** Which files a tokenizer was built from, by the rule of transformers' AutoTokenizer: the class
+ *  is tokenizer_config.json's tokenizer_class, else the one of config.json's model_type, and
+ *  tokenizer.json comes before spm.model and vocab.json + merges.txt. */
+typedef enum dcl_tok_source {
+    DCL_TOKENIZER_SPM = 1,          /* spm.model; stages from tokenizer_config.json (DebertaV2Tokenizer) */
+    DCL_TOKENIZER_VOCAB_MERGES = 2, /* vocab.json + merges.txt (DebertaTokenizer) */
+    DCL_TOKENIZER_JSON_MODEL = 3,   /* tokenizer.json's model and added tokens; normalizer, pre-tokenizer,
+                                       post-processor and decoder from tokenizer_config.json, as the
+                                       DeBERTa classes rebuild them (they ignore the file's own) */
+    DCL_TOKENIZER_JSON = 4          /* tokenizer.json, every stage as written (any other class, or none):
+                                       Unigram or byte-level BPE, Lowercase / NFC / Strip(right) / Replace
+                                       of whitespace runs, Punctuation + Metaspace or ByteLevel,
+                                       TemplateProcessing; other components are DCL_ERR_UNSUPPORTED
+                                       with a message naming the field */
+} dcl_tok_source;
+
+/** Source of a loaded tokenizer (0 for NULL). */
+DCL_API dcl_tok_source dcl_tokenizer_source(const dcl_tokenizer *tok);
+/** Short static description of a source ("tokenizer.json (model only)", ...); "unknown" for others. */
+DCL_API const char *dcl_tok_source_string(dcl_tok_source source);
 
 typedef enum dcl_truncation {
     DCL_TRUNCATE_NONE = 0,          /* never truncate */

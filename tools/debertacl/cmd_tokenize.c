@@ -1,5 +1,5 @@
 /* debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]
- *                    [--no-special-tokens] [--bench]
+ *                    [--no-special-tokens] [--bench] [--verbose]
  * One JSON line per input line: {"input_ids", "token_type_ids", "offsets", "tokens"}; --bench
  * prints one JSON line with the tokenization speed instead. */
 #include <cjson/cJSON.h>
@@ -13,9 +13,10 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]\n"
-               "                          [--no-special-tokens] [--bench]\n"
+               "                          [--no-special-tokens] [--bench] [--verbose]\n"
                "  prints one JSON line per input line: input_ids, token_type_ids, offsets (code points), tokens;\n"
-               "  --max-length truncates (longest first); --bench times the tokenization instead\n");
+               "  --max-length truncates (longest first); --bench times the tokenization instead;\n"
+               "  --verbose says on stderr which files of the folder the tokenizer was built from\n");
 }
 
 /* Splits text into lines (on \n) in place; returns the count. */
@@ -69,7 +70,7 @@ static void print_encoding(const dcl_encoding *e)
 int dcl_cmd_tokenize(int argc, char **argv)
 {
     const char *model = NULL, *text = NULL, *file = NULL, *pair_file = NULL, *maxlen = NULL;
-    int special = 1, bench = 0;
+    int special = 1, bench = 0, verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char **dst = NULL;
         if (!strcmp(argv[i], "--model"))
@@ -86,6 +87,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
             special = 0;
         else if (!strcmp(argv[i], "--bench"))
             bench = 1;
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
@@ -118,6 +121,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
         dcl_cli_error("loading the tokenizer", st);
         return 2;
     }
+    if (verbose)
+        fprintf(stderr, "debertacl tokenize: %s: %s\n", model, dcl_tok_source_string(dcl_tokenizer_source(tok)));
     char *data = NULL, *pdata = NULL;
     size_t dlen = 0, plen = 0;
     char **lines = NULL, **plines = NULL;
