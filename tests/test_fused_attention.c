@@ -307,6 +307,74 @@ static void test_packed(void **state)
     }
 }
 
+/* cl/sequences.cl on a packed layout: embedding gather with per-sequence positions, im2col and
+ * grouped convolution with zero padding at each sequence's ends, against C references (exact
+ * for the gathers, 1e-5 for the convolution). */
+static void test_sequence_kernels(void **state)
+{
+    (void)state;
+    const int32_t off[] = {0, 1, 3, 10, 14};
+    const unsigned B = 4, T = 14, C = 6, K = 3, pad = 1, groups = 2, V = 9, E = 5;
+    uint64_t seed = 5;
+    dcl_attn a;
+    assert_int_equal(dcl_attn_init(ctx, 8, T, &a), DCL_OK);
+    assert_int_equal(dcl_attn_layout(&a, B, 0, off), DCL_OK);
+    int32_t ids[14], types[14];
+    float x[14 * 6], w[6 * 3 * 3], bias[6], word[9 * 5], pos[10 * 5], temb[2 * 5];
+    for (unsigned t = 0; t < T; t++) {
+        ids[t] = (int32_t)(t * 7 % V);
+        types[t] = (int32_t)(t % 2);
+    }
+    float *all[] = {x, w, bias, word, pos, temb};
+    size_t len[] = {T * C, C * (C / groups) * K, C, V * E, 10 * E, 2 * E};
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < len[i]; j++)
+            all[i][j] = frand(&seed);
+    cl_mem m_ids = upload(ids, sizeof ids), m_types = upload(types, sizeof types), m_x = upload(x, sizeof x);
+    cl_mem m_w = upload(w, sizeof w), m_b = upload(bias, sizeof bias), m_word = upload(word, sizeof word);
+    cl_mem m_pos = upload(pos, sizeof pos), m_temb = upload(temb, sizeof temb);
+    cl_mem m_emb = upload(NULL, T * E * sizeof(float)), m_cols = upload(NULL, T * C * K * sizeof(float));
+    cl_mem m_conv = upload(NULL, T * C * sizeof(float));
+    assert_int_equal(dcl_attn_embed_gather(&a, T, E, m_ids, m_types, m_word, m_pos, m_temb, m_emb), DCL_OK);
+    assert_int_equal(dcl_attn_im2col(&a, T, C, K, pad, m_x, m_cols), DCL_OK);
+    assert_int_equal(dcl_attn_conv_grouped(&a, T, C, K, pad, groups, m_x, m_w, m_b, m_conv), DCL_OK);
+    float emb[14 * 5], cols[14 * 6 * 3], conv[14 * 6];
+    download(m_emb, emb, sizeof emb);
+    download(m_cols, cols, sizeof cols);
+    download(m_conv, conv, sizeof conv);
+    double worst = 0;
+    for (unsigned b = 0; b < B; b++)
+        for (unsigned t = (unsigned)off[b]; t < (unsigned)off[b + 1]; t++) {
+            const int i = (int)(t - (unsigned)off[b]), n = off[b + 1] - off[b];
+            for (unsigned e = 0; e < E; e++)
+                assert_true(emb[t * E + e] == word[ids[t] * E + e] + pos[i * (int)E + (int)e] + temb[types[t] * E + e]);
+            for (unsigned c = 0; c < C; c++)
+                for (unsigned k = 0; k < K; k++) {
+                    int src = i + (int)k - (int)pad;
+                    float want = src >= 0 && src < n ? x[((unsigned)off[b] + (unsigned)src) * C + c] : 0.0f;
+                    assert_true(cols[(t * C + c) * K + k] == want);
+                }
+            const unsigned Cg = C / groups;
+            for (unsigned o = 0; o < C; o++) {
+                double acc = bias[o];
+                for (unsigned c = 0; c < Cg; c++)
+                    for (unsigned k = 0; k < K; k++) {
+                        int src = i + (int)k - (int)pad;
+                        if (src >= 0 && src < n)
+                            acc += (double)w[(o * Cg + c) * K + k] * x[((unsigned)off[b] + (unsigned)src) * C + (o / Cg) * Cg + c];
+                    }
+                double d = fabs(acc - conv[t * C + o]);
+                worst = d > worst ? d : worst;
+            }
+        }
+    printf("  sequence kernels: embedding and im2col exact, grouped conv %.2e\n", worst);
+    assert_true(worst <= 1e-5);
+    cl_mem ms[] = {m_ids, m_types, m_x, m_w, m_b, m_word, m_pos, m_temb, m_emb, m_cols, m_conv};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        clReleaseMemObject(ms[i]);
+    dcl_attn_release(&a);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -422,12 +490,13 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--bench"))
         return bench();
     if (argc > 1 && !strcmp(argv[1], "--small")) {
-        const struct CMUnitTest small[] = {cmocka_unit_test(test_small)};
+        const struct CMUnitTest small[] = {cmocka_unit_test(test_small), cmocka_unit_test(test_sequence_kernels)};
         return cmocka_run_group_tests(small, setup, teardown);
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_padded),
         cmocka_unit_test(test_packed),
+        cmocka_unit_test(test_sequence_kernels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
