@@ -159,3 +159,158 @@ dcl_gemm_nn(const uint M, const uint N, const uint K, const float alpha, const f
         }
     }
 }
+
+/* ---- Linear layers on packed weights: C = act(alpha A W^T + bias (+ beta C)) ----
+ * W[N,K] (torch Linear layout, or any B with op(B) = B^T) is packed once, at model load, into
+ * panels of 16 columns: packed column pc = p*16 + j, row k lives at Wp[(p*K + k)*16 + j], columns
+ * past the end are zero. A work-item then runs the outer-product form (GEMM_PK_MR rows of A
+ * broadcast against two float8 of the panel, 2*GEMM_PK_MR accumulators, no horizontal sums)
+ * and applies bias and the activation ACT (a build-time constant) on whole float8 rows. */
+
+#ifndef GEMM_PK_MR
+#define GEMM_PK_MR 6 /* rows per register tile: 4, 6, 8 or 12 */
+#endif
+#ifndef GEMM_PK_RB
+#define GEMM_PK_RB 4 /* register tiles per work-item, down one panel */
+#endif
+#ifndef ACT
+#define ACT 0 /* the epilogue's activation: the codes of cl/activation.cl (0, 1, 2, 3 here) */
+#endif
+
+#if GEMM_PK_MR == 4
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3)
+#elif GEMM_PK_MR == 6
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#elif GEMM_PK_MR == 8
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#elif GEMM_PK_MR == 12
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#else
+#error "GEMM_PK_MR must be 4, 6, 8 or 12"
+#endif
+
+/* The activations of cl/activation.cl on float8 (same formulas, lane by lane). */
+float8 dcl_pk_erfc8(const float8 z)
+{
+    const float8 a = fabs(z);
+    const float8 t = 1.0f / fma(0.5f, a, 1.0f);
+    float8 p = 0.17087277f;
+    p = fma(p, t, -0.82215223f);
+    p = fma(p, t, 1.48851587f);
+    p = fma(p, t, -1.13520398f);
+    p = fma(p, t, 0.27886807f);
+    p = fma(p, t, -0.18628806f);
+    p = fma(p, t, 0.09678418f);
+    p = fma(p, t, 0.37409196f);
+    p = fma(p, t, 1.00002368f);
+    p = fma(p, t, -1.26551223f);
+    const float8 r = t * exp(fma(-a, a, p));
+    return select(2.0f - r, r, z >= 0.0f);
+}
+
+float8 dcl_pk_act8(const float8 v)
+{
+#if ACT == 1
+    return 0.5f * v * dcl_pk_erfc8(-v * M_SQRT1_2_F);
+#elif ACT == 2
+    const float8 z = 0.7978845608028654f * fma(0.044715f * v, v * v, v);
+    return v / (1.0f + exp(-2.0f * z));
+#elif ACT == 3
+    return fmax(v, 0.0f);
+#elif ACT == 0
+    return v;
+#else
+#error "ACT: the packed GEMM epilogue knows activations 0..3"
+#endif
+}
+
+/* Wp (panels as above) from W[N,K] with row stride ldw, batched over dimension 2 (w_stride,
+ * wp_stride). Global size (K, ceil(N/16), batch), any local size. */
+__kernel void dcl_gemm_pack(const uint N, const uint K, __global const float *W, const ulong w_off, const uint ldw,
+                            const ulong w_stride, __global float *Wp, const ulong wp_stride)
+{
+    const uint k = get_global_id(0), p = get_global_id(1);
+    if (k >= K)
+        return;
+    const ulong z = get_global_id(2);
+    W += w_off + z * w_stride;
+    __global float *dst = Wp + z * wp_stride + ((ulong)p * K + k) * 16;
+    for (uint j = 0; j < 16; j++) {
+        const uint n = p * 16 + j;
+        dst[j] = n < N ? W[(ulong)n * ldw + k] : 0.0f;
+    }
+}
+
+/* C[M, N] (columns n0 .. n0+N-1 of the packed matrix) = act(alpha A[M,K] Wp^T + bias + beta C).
+ * bias is indexed by output column and read only when use_bias; beta == 0 never reads C.
+ * Global size (ceil(ceil(M/GEMM_PK_MR) / GEMM_PK_RB), (n0+N+15)/16 - n0/16, batch); local (1,1,1). */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+dcl_gemm_pk(const uint M, const uint N, const uint K, const uint n0, const float alpha, const float beta,
+            __global const float *A, const ulong a_off, const uint lda, const ulong a_stride,
+            __global const float *Wp, const ulong wp_stride, __global const float *bias, const int use_bias,
+            __global float *C, const ulong c_off, const uint ldc, const ulong c_stride)
+{
+    const uint p = n0 / 16 + get_global_id(1);
+    const int col = (int)(p * 16) - (int)n0; /* output column of the panel's lane 0 */
+    const ulong z = get_global_id(2);
+    A += a_off + z * a_stride;
+    C += c_off + z * c_stride;
+    __global const float *bp = Wp + z * wp_stride + (ulong)p * K * 16;
+    const int full = col >= 0 && (uint)col + 16 <= N;
+    const uint last = M - 1;
+    const uint rb0 = get_global_id(0) * GEMM_PK_RB;
+    for (uint rb = rb0; rb < rb0 + GEMM_PK_RB; rb++) {
+        const uint row = rb * GEMM_PK_MR;
+        if (row >= M)
+            return;
+#define DCL_PK_DECL(i)                                                                                            \
+    __global const float *a##i = A + (ulong)min(row + (i), last) * lda;                                           \
+    float8 c##i##0 = 0.0f, c##i##1 = 0.0f;
+        DCL_PK_ROWS(DCL_PK_DECL)
+#undef DCL_PK_DECL
+        __global const float *b = bp;
+        for (uint k = 0; k < K; k++, b += 16) {
+            const float8 b0 = vload8(0, b), b1 = vload8(1, b);
+#define DCL_PK_FMA(i)                                                                                             \
+    {                                                                                                             \
+        const float8 s = (float8)(a##i[k]);                                                                       \
+        c##i##0 = fma(s, b0, c##i##0);                                                                            \
+        c##i##1 = fma(s, b1, c##i##1);                                                                            \
+    }
+            DCL_PK_ROWS(DCL_PK_FMA)
+#undef DCL_PK_FMA
+        }
+#define DCL_PK_STORE(i)                                                                                           \
+    if (row + (i) < M) {                                                                                          \
+        __global float *c = C + (ulong)(row + (i)) * ldc + col;                                                   \
+        float8 v0 = alpha * c##i##0, v1 = alpha * c##i##1;                                                        \
+        if (full) {                                                                                               \
+            if (beta != 0.0f) {                                                                                   \
+                v0 = fma(beta, vload8(0, c), v0);                                                                 \
+                v1 = fma(beta, vload8(1, c), v1);                                                                 \
+            }                                                                                                     \
+            if (use_bias) {                                                                                       \
+                v0 += vload8(0, bias + col);                                                                      \
+                v1 += vload8(1, bias + col);                                                                      \
+            }                                                                                                     \
+            vstore8(dcl_pk_act8(v0), 0, c);                                                                       \
+            vstore8(dcl_pk_act8(v1), 1, c);                                                                       \
+        } else {                                                                                                  \
+            float t[16];                                                                                          \
+            vstore8(v0, 0, t);                                                                                    \
+            vstore8(v1, 1, t);                                                                                    \
+            for (int j = 0; j < 16; j++)                                                                          \
+                if (col + j >= 0 && (uint)(col + j) < N) {                                                        \
+                    float x = t[j];                                                                               \
+                    if (beta != 0.0f)                                                                             \
+                        x = fma(beta, c[j], x);                                                                   \
+                    if (use_bias)                                                                                 \
+                        x += bias[col + j];                                                                       \
+                    c[j] = dcl_pk_act8((float8)(x)).s0;                                                           \
+                }                                                                                                 \
+        }                                                                                                         \
+    }
+        DCL_PK_ROWS(DCL_PK_STORE)
+#undef DCL_PK_STORE
+    }
+}

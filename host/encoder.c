@@ -28,6 +28,7 @@ void dcl_session_free_impl(dcl_session *s)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         release(all[i]);
     dcl_ops_release(&s->ops);
+    dcl_gemm_kernels_release(&s->gemm_kernels);
     free(s->h_ids);
     free(s->h_types);
     free(s->h_slot);
@@ -43,7 +44,9 @@ static dcl_status buf(dcl_session *s, size_t floats, cl_mem *out)
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 {
     double t0 = s->profile ? dcl_now() : 0;
-    dcl_status st = dcl_gemm(s->ctx, g, temp);
+    dcl_gemm_args gk = *g;
+    gk.kernels = &s->gemm_kernels;
+    dcl_status st = dcl_gemm(s->ctx, &gk, temp);
     s->timings.gemm_calls++;
     if (s->profile) {
         clFinish(s->ctx->queue);
@@ -55,6 +58,24 @@ dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 static dcl_status linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, size_t w_off, cl_mem y)
 {
     dcl_gemm_args g = dcl_linear_args(m, n, k, x, 0, w, w_off, y, 0);
+    return dcl_session_gemm(s, &g, s->gemm_temp);
+}
+
+/* y = act(x W^T + bias) with a layer weight (packed at load on some devices; the epilogue then
+ * applies bias and act when it can). *fused tells whether bias and act were applied. */
+static dcl_status layer_linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, cl_mem bias,
+                               int act, cl_mem y, int *fused)
+{
+    dcl_gemm_args g = dcl_linear_args(m, n, k, x, 0, w, 0, y, 0);
+    *fused = 0;
+    if (s->model->packed) {
+        g.b_packed = 1;
+        if (dcl_gemm_fuses_act(act)) {
+            g.bias = bias;
+            g.act = act;
+            *fused = 1;
+        }
+    }
     return dcl_session_gemm(s, &g, s->gemm_temp);
 }
 
@@ -209,14 +230,15 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     const unsigned H = (unsigned)c->hidden_size, A = (unsigned)c->all_head_size, D = (unsigned)c->head_size;
     const unsigned NH = (unsigned)c->num_heads, I = (unsigned)c->intermediate_size;
     dcl_status st;
+    int fused;
     /* v2: [q | k | v] columns; v1 in_proj: per head [q_h | k_h | v_h] */
     unsigned hs = m->v1_layout ? 3 * D : D, ko = m->v1_layout ? D : A, vo = m->v1_layout ? 2 * D : 2 * A;
     if (qx != x) { /* queries from other states (the enhanced mask decoder) */
-        if ((st = linear(s, T, 3 * A, H, qx, w->w_qkv, 0, s->qkv)) ||
+        if ((st = layer_linear(s, T, 3 * A, H, qx, w->w_qkv, NULL, 0, s->qkv, &fused)) ||
             (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
             return st;
     }
-    if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
+    if ((st = layer_linear(s, T, 3 * A, H, x, w->w_qkv, NULL, 0, s->qkv, &fused)))
         return st;
     if ((qx == x && (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q))) ||
         (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)) ||
@@ -262,6 +284,11 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
             p.b_off = (size_t)s->slot_min * A;
             p.ldb = A;
             p.b_stride = D;
+            if (m->packed) { /* one packed [NS, D] matrix per head; b_off is the first slot */
+                p.b_packed = 1;
+                p.b_off = (size_t)s->slot_min;
+                p.b_stride = dcl_gemm_packed_floats((size_t)m->ns, D);
+            }
             p.c = rel[r].out;
             p.ldc = nsr;
             p.c_stride = (size_t)T * nsr;
@@ -298,11 +325,11 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     if ((st = dcl_session_gemm(s, &pv, NULL)) || (st = dcl_op_merge_heads(&s->ops, B, L, NH, D, s->ctxh, s->ctxm)))
         return st;
     /* output projection + residual + LayerNorm, then the FFN */
-    if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)) ||
+    if ((st = layer_linear(s, T, H, A, s->ctxm, w->w_o, NULL, 0, s->tmp, &fused)) ||
         (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, qx, w->ln1_g, w->ln1_b, NULL, mid)) ||
-        (st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)) ||
-        (st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)) ||
-        (st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)) ||
+        (st = layer_linear(s, T, I, H, mid, w->w_i, w->b_i, c->hidden_act, s->inter, &fused)) ||
+        (!fused && (st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act))) ||
+        (st = layer_linear(s, T, H, I, s->inter, w->w_out, NULL, 0, s->tmp, &fused)) ||
         (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_out, mid, w->ln2_g, w->ln2_b, NULL, y)))
         return st;
     return DCL_OK;

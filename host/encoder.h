@@ -10,6 +10,7 @@ struct dcl_session {
     dcl_model *model;
     dcl_context *ctx;
     dcl_ops ops;
+    dcl_gemm_kernels gemm_kernels; /* cl/gemm_cpu.cl kernel objects, created on first use */
     int max_batch, max_length, profile;
     /* device workspace, sized for max_batch x max_length */
     cl_mem ids, types, mask, slot;

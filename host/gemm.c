@@ -99,15 +99,14 @@ static int own_fits(const dcl_context *ctx, const dcl_gemm_args *g)
 static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g)
 {
     cl_int err;
-    dcl_status st;
-    if (!ctx->gemm_prog && (st = dcl_program_get(ctx, "gemm_cpu", NULL, &ctx->gemm_prog)) != DCL_OK)
-        return st;
     const char *name = g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
-    /* a kernel object per call: contexts may be shared by threads, argument setting is not */
-    cl_kernel k = clCreateKernel(ctx->gemm_prog, name, &err);
-    if (!k)
-        return dcl_fail(ctx, DCL_ERR_OPENCL, "clCreateKernel(%s in gemm_cpu.cl) failed: %s (%d)", name,
-                        dcl_cl_error_name(err), (int)err);
+    /* the session's kernel object, or one per call (contexts may be shared by threads, argument
+     * setting is not thread-safe) */
+    cl_kernel k;
+    dcl_status st = dcl_gemm_kernel(ctx, g->kernels ? (g->trans_b ? &g->kernels->nt : &g->kernels->nn) : NULL,
+                                    name, 0, &k);
+    if (st != DCL_OK)
+        return st;
     const size_t batch = g->batch > 1 ? g->batch : 1;
     cl_uint m = (cl_uint)g->m, n = (cl_uint)g->n, kk = (cl_uint)g->k;
     cl_uint lda = (cl_uint)g->lda, ldb = (cl_uint)g->ldb, ldc = (cl_uint)g->ldc;
@@ -135,7 +134,8 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g)
     global[2] = batch;
     if (err == CL_SUCCESS)
         err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, NULL);
-    clReleaseKernel(k);
+    if (!g->kernels)
+        clReleaseKernel(k);
     if (err != CL_SUCCESS)
         return dcl_fail(ctx, err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
                                  ? DCL_ERR_DEVICE_MEMORY
@@ -189,6 +189,8 @@ dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp)
     CLBlastStatusCode s;
     if (g->m == 0 || g->n == 0)
         return DCL_OK;
+    if (g->b_packed)
+        return dcl_gemm_packed_run(ctx, g);
     if (own_fits(ctx, g) && g->k > 0)
         return own_gemm(ctx, g);
     if (g->batch > 1) {
