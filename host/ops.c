@@ -16,8 +16,8 @@ static size_t pow2_floor(size_t v)
 void dcl_ops_tuning(const dcl_context *ctx, size_t *ln_wg, size_t *att_wg)
 {
     /* built-in defaults; the profile system overrides them per device */
-    size_t ln = ctx->info.type == DCL_DEVICE_GPU ? 256 : 64;
-    size_t att = ctx->info.type == DCL_DEVICE_GPU ? 128 : 64;
+    size_t ln = ctx->info.type == DCL_DEVICE_GPU ? 256 : 1; /* CPU: one work-item per row */
+    size_t att = ctx->info.type == DCL_DEVICE_GPU ? 128 : 1;
     size_t max = ctx->info.max_work_group_size ? ctx->info.max_work_group_size : 1;
     *ln_wg = pow2_floor(ln < max ? ln : max);
     *att_wg = pow2_floor(att < max ? att : max);
