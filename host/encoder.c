@@ -287,7 +287,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
             if (m->packed) { /* one packed [NS, D] matrix per head; b_off is the first slot */
                 p.b_packed = 1;
                 p.b_off = (size_t)s->slot_min;
-                p.b_stride = dcl_gemm_packed_floats((size_t)m->ns, D);
+                p.b_stride = dcl_gemm_packed_floats(s->ctx, (size_t)m->ns, D);
             }
             p.c = rel[r].out;
             p.ldc = nsr;

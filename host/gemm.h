@@ -45,8 +45,8 @@ dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g);
 int dcl_gemm_packs_weights(const dcl_context *ctx);
 int dcl_gemm_fuses_act(int act);
 
-/* Floats of one packed matrix of n columns (rows of W) and depth k: panels of 16 columns. */
-size_t dcl_gemm_packed_floats(size_t n, size_t k);
+/* Floats of one packed matrix of n columns (rows of W) and depth k (whole panels). */
+size_t dcl_gemm_packed_floats(const dcl_context *ctx, size_t n, size_t k);
 
 /* *out = a new buffer of `batch` packed matrices, matrix z made from W_z[n, k] (row stride ldw)
  * at w + w_off + z * w_stride (floats). */

@@ -15,6 +15,19 @@
 #ifndef GEMM_PK_RB
 #define GEMM_PK_RB 4
 #endif
+#define GEMM_PK_NV 2
+
+/* Vector width of the packed kernel: 16 floats (one AVX-512 register) where the driver prefers
+ * float16, else 8 (AVX2: 16 float16 accumulators would not fit its 16 registers). */
+static unsigned pk_vw(const dcl_context *ctx)
+{
+    cl_uint w = 0;
+    if (clGetDeviceInfo(ctx->device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
+        w = 0;
+    return w >= 16 ? 16 : 8;
+}
+
+static size_t pk_width(const dcl_context *ctx) { return (size_t)pk_vw(ctx) * GEMM_PK_NV; }
 
 void dcl_gemm_kernels_release(dcl_gemm_kernels *k)
 {
@@ -32,14 +45,18 @@ int dcl_gemm_packs_weights(const dcl_context *ctx) { return ctx->gemm_own; }
 
 int dcl_gemm_fuses_act(int act) { return act >= 0 && act < DCL_GEMM_ACTS; }
 
-size_t dcl_gemm_packed_floats(size_t n, size_t k) { return (n + 15) / 16 * 16 * k; }
+size_t dcl_gemm_packed_floats(const dcl_context *ctx, size_t n, size_t k)
+{
+    const size_t w = pk_width(ctx);
+    return (n + w - 1) / w * w * k;
+}
 
 /* gemm_cpu.cl built for activation `act` (the epilogue is a build-time constant) */
 static dcl_status program(dcl_context *ctx, int act, cl_program *out)
 {
-    char opts[32];
-    snprintf(opts, sizeof opts, "-DACT=%d", act);
-    return dcl_program_get(ctx, "gemm_cpu", act ? opts : NULL, out);
+    char opts[48];
+    snprintf(opts, sizeof opts, "-DACT=%d -DGEMM_PK_VW=%u", act, pk_vw(ctx));
+    return dcl_program_get(ctx, "gemm_cpu", opts, out);
 }
 
 dcl_status dcl_gemm_kernel(dcl_context *ctx, cl_kernel *slot, const char *name, int act, cl_kernel *out)
@@ -102,8 +119,9 @@ dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g)
     cl_int err = CL_SUCCESS;
     for (cl_uint i = 0; i < sizeof args / sizeof args[0] && err == CL_SUCCESS; i++)
         err = clSetKernelArg(k, i, args[i].size, args[i].v);
+    const size_t w = pk_width(ctx);
     size_t global[3] = {((g->m + GEMM_PK_MR - 1) / GEMM_PK_MR + GEMM_PK_RB - 1) / GEMM_PK_RB,
-                        (g->b_off + g->n + 15) / 16 - g->b_off / 16, batch};
+                        (g->b_off + g->n + w - 1) / w - g->b_off / w, batch};
     size_t local[3] = {1, 1, 1};
     if (err == CL_SUCCESS)
         err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, NULL);
@@ -120,7 +138,7 @@ dcl_status dcl_gemm_pack(dcl_context *ctx, size_t n, size_t k, cl_mem w, size_t 
         batch = 1;
     if (n > UINT_MAX || k > UINT_MAX || ldw > UINT_MAX || n == 0 || k == 0)
         return dcl_fail(ctx, DCL_ERR_INTERNAL, "gemm pack: unsupported shape %zu x %zu", n, k);
-    const size_t per = dcl_gemm_packed_floats(n, k);
+    const size_t per = dcl_gemm_packed_floats(ctx, n, k), pw = pk_width(ctx);
     dcl_status st = dcl_buffer_create(ctx, batch * per * sizeof(float), NULL, out);
     if (st != DCL_OK)
         return st;
@@ -139,7 +157,7 @@ dcl_status dcl_gemm_pack(dcl_context *ctx, size_t n, size_t k, cl_mem w, size_t 
     cl_int err = CL_SUCCESS;
     for (cl_uint i = 0; i < sizeof args / sizeof args[0] && err == CL_SUCCESS; i++)
         err = clSetKernelArg(kern, i, args[i].size, args[i].v);
-    size_t global[3] = {k, (n + 15) / 16, batch};
+    size_t global[3] = {k, (n + pw - 1) / pw, batch};
     if (err == CL_SUCCESS)
         err = clEnqueueNDRangeKernel(ctx->queue, kern, 3, NULL, global, NULL, 0, NULL, NULL);
     if (err == CL_SUCCESS)

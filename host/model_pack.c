@@ -13,7 +13,7 @@ static dcl_status repack(dcl_context *ctx, size_t n, size_t k, size_t ldw, size_
         return st;
     clReleaseMemObject(*w);
     *w = packed;
-    *bytes += (uint64_t)((batch < 1 ? 1 : batch) * dcl_gemm_packed_floats(n, k) * sizeof(float)) -
+    *bytes += (uint64_t)((batch < 1 ? 1 : batch) * dcl_gemm_packed_floats(ctx, n, k) * sizeof(float)) -
               (uint64_t)(n * k * (batch < 1 ? 1 : batch) * sizeof(float));
     return DCL_OK;
 }

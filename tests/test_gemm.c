@@ -195,7 +195,7 @@ static void check_packed(size_t m, size_t n, size_t k, size_t nw, size_t n0, siz
     g.a_stride = m * lda;
     g.b = packed;
     g.b_off = n0;
-    g.b_stride = dcl_gemm_packed_floats(nw, k);
+    g.b_stride = dcl_gemm_packed_floats(ctx, nw, k);
     g.c = bc;
     g.ldc = ldc;
     g.c_stride = m * ldc;
