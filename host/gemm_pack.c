@@ -17,12 +17,14 @@
 #endif
 #define GEMM_PK_NV 2
 
-/* Vector width of the packed kernel: 16 floats (one AVX-512 register) where the driver prefers
- * float16, else 8 (AVX2: 16 float16 accumulators would not fit its 16 registers). */
+/* Vector width of the packed kernel: 16 floats (one AVX-512 register) where the device's native
+ * float vector is 16 wide, else 8 (AVX2: 12 float16 accumulators would not fit its 16
+ * registers). Native, not preferred: Intel's CPU runtime prefers 1 (it vectorises across
+ * work-items) but runs float16 code at full width. */
 static unsigned pk_vw(const dcl_context *ctx)
 {
     cl_uint w = 0;
-    if (clGetDeviceInfo(ctx->device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
+    if (clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
         w = 0;
     return w >= 16 ? 16 : 8;
 }
