@@ -256,6 +256,17 @@ static dcl_task task_of_architecture(const char *a)
     return DCL_TASK_AUTO;
 }
 
+static const char *head_name(unsigned head)
+{
+    switch (head) {
+    case DCL_HEAD_MLM: return "masked-LM head (lm_predictions.lm_head)";
+    case DCL_HEAD_SEQUENCE_CLASS: return "sequence-classification head (pooler + classifier)";
+    case DCL_HEAD_TOKEN_CLASS: return "token-classification head (classifier per token)";
+    case DCL_HEAD_QA: return "question-answering head (qa_outputs)";
+    default: return "multiple-choice head";
+    }
+}
+
 static unsigned head_of_task(dcl_task t)
 {
     switch (t) {
@@ -296,7 +307,7 @@ dcl_status dcl_pipeline_create_impl(dcl_context *ctx, const char *dir, const dcl
                             "\"%s\" is not a folder: it looks like a Hugging Face hub name. Download it first, "
                             "e.g. `hf download %s --local-dir models/%s` (pip install huggingface_hub), and "
                             "give that folder", dir, dir, strchr(dir, '/') + 1);
-        return dcl_fail(ctx, DCL_ERR_IO, "model folder \"%s\" does not exist", dir);
+        return dcl_fail(ctx, DCL_ERR_IO, "cannot open the model folder %s: it does not exist", dir);
     }
     dcl_pipeline *p = calloc(1, sizeof *p);
     if (!p)
@@ -345,8 +356,8 @@ dcl_status dcl_pipeline_create_impl(dcl_context *ctx, const char *dir, const dcl
     }
     unsigned need = head_of_task(p->p.task);
     if (need && !(p->info.heads & need)) {
-        st = dcl_fail(p->ctx, DCL_ERR_UNSUPPORTED, "pipeline: the model in %s has no head for %s (its architecture "
-                      "is \"%s\")", dir, dcl_task_name(p->p.task), p->info.architecture);
+        st = dcl_fail(p->ctx, DCL_ERR_UNSUPPORTED, "the model in %s has no %s: it cannot do %s (its architecture is "
+                      "\"%s\")", dir, head_name(need), dcl_task_name(p->p.task), p->info.architecture);
         dcl_pipeline_free_impl(p);
         return st;
     }
@@ -378,6 +389,8 @@ dcl_status dcl_pipeline_create_impl(dcl_context *ctx, const char *dir, const dcl
         p->mask_id = dcl_tokenizer_special_id(p->tok, DCL_TOKEN_MASK);
         p->unk_id = dcl_tokenizer_special_id(p->tok, DCL_TOKEN_UNK);
     }
+    if (p->p.mask_id >= 0)
+        p->mask_id = p->p.mask_id;
     const dcl_config *c = &p->model->cfg;
     size_t tmax = p->tok ? dcl_tokenizer_model_max_length(p->tok) : 0;
     p->limit = c->position_biased_input || tmax == 0 ? c->max_position_embeddings : (int)(tmax < 1u << 20 ? tmax : 1u << 20);

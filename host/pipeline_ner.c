@@ -130,8 +130,8 @@ static dcl_status group(dcl_pipeline *p, pl_state *st, ent *e, int n)
             words[k - i] = e[k].word;
         }
         if (strcmp(grp, "O")) {
-            char *w = pl_tokens_to_string(p, words, j - i);
-            dcl_result_item *it = w ? pl_item_add(st->res, grp, w, (float)(sum / (j - i))) : NULL;
+            char *w = words[0] ? pl_tokens_to_string(p, words, j - i) : NULL;
+            dcl_result_item *it = w || !words[0] ? pl_item_add(st->res, grp, w, (float)(sum / (j - i))) : NULL;
             free(w);
             if (!it) {
                 free(words);
@@ -163,9 +163,10 @@ static dcl_status words_of(dcl_pipeline *p, ent *e, int n, int N, ent *w, int *n
             toks[k - i] = e[k].word;
         ent *o = &w[(*nw)++];
         memset(o, 0, sizeof *o);
-        o->word = pl_tokens_to_string(p, toks, j - i);
+        o->word = toks[0] ? pl_tokens_to_string(p, toks, j - i) : NULL;
+        int failed = toks[0] && !o->word;
         free(toks);
-        if (!o->word)
+        if (failed)
             return DCL_ERR_OUT_OF_MEMORY;
         o->start = e[i].start;
         o->end = e[j - 1].end;
@@ -240,7 +241,7 @@ dcl_status pl_finish_ner(dcl_pipeline *p, const dcl_pipeline_input *in, pl_state
                 o->is_subword = 0;
             }
         }
-        if (!o->word && !(o->word = dcl_strdup(tok ? tok : "")))
+        if ((enc || tok) && !o->word && !(o->word = dcl_strdup(tok ? tok : ""))) /* no tokenizer: no words */
             s = DCL_ERR_OUT_OF_MEMORY;
     }
     const dcl_aggregation a = p->p.aggregation;

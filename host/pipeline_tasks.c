@@ -110,15 +110,18 @@ dcl_status pl_prepare_simple(dcl_pipeline *p, const dcl_pipeline_input *in, int 
         return DCL_OK;
     pl_row *r = &rows->v[rows->n - 1];
     if (p->mask_id < 0)
-        return pl_input_error(st, DCL_ERR_UNSUPPORTED, "fill-mask needs a tokenizer that names the mask token");
+        return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "fill-mask with token ids needs the mask token's id "
+                              "(mask_id, debertacl run --mask-id N): the model folder has no tokenizer");
     if (!(r->pos = malloc((size_t)r->len * sizeof *r->pos)))
         return DCL_ERR_OUT_OF_MEMORY;
     for (int t = 0; t < r->len; t++)
         if (r->mask[t] && r->ids[t] == p->mask_id)
             r->pos[r->n_pos++] = t;
-    if (r->n_pos == 0)
+    if (r->n_pos == 0 && p->tok)
         return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "No mask_token (%s) found on the input",
                               dcl_tokenizer_id_to_token(p->tok, p->mask_id));
+    if (r->n_pos == 0)
+        return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "no mask token (id %d) in the ids", (int)p->mask_id);
     return DCL_OK;
 }
 
@@ -220,7 +223,8 @@ static dcl_status finish_fill(dcl_pipeline *p, pl_state *st, const pl_row *r)
             else {
                 it->index = id;
                 it->group = m;
-                it->start = it->end = -1;
+                it->start = r->pos[m];
+                it->end = r->pos[m] + 1;
             }
         }
     }

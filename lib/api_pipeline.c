@@ -60,6 +60,7 @@ dcl_pipeline_params dcl_pipeline_default_params(void)
     p.align_to_words = 1;
     p.pooling = DCL_POOL_MEAN;
     p.emd = DCL_EMD_OFF;
+    p.mask_id = -1;
     return p;
 }
 

@@ -596,6 +596,8 @@ typedef struct dcl_pipeline_params {
     dcl_pooling pooling;         /* feature extraction (default DCL_POOL_MEAN) */
     int normalize;               /* feature extraction: L2-normalise */
     dcl_emd_mode emd;            /* fill-mask (default DCL_EMD_OFF, as transformers) */
+    int mask_id;                 /* fill-mask: the mask token's id for token-id input when the
+                                    folder has no tokenizer (default -1: the tokenizer's) */
 } dcl_pipeline_params;
 
 DCL_API dcl_pipeline_params dcl_pipeline_default_params(void);
@@ -635,7 +637,8 @@ typedef struct dcl_result_item {
                           token classification with DCL_AGGREGATE_NONE: the token index */
     int group;         /* fill-mask: which mask (0, 1, ...); else 0 */
     const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
-    long start, end;   /* characters (code points) in the text (QA: in the context) */
+    long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
+                          the mask's token position; token-id input: token positions */
 } dcl_result_item;
 
 typedef struct dcl_result {
