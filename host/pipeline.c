@@ -412,14 +412,16 @@ dcl_status dcl_pipeline_create_impl(dcl_context *ctx, const char *dir, const dcl
 }
 
 /* ---- the engine ---- */
-static const pl_rows *g_sort_rows; /* qsort has no context argument */
+typedef struct len_idx {
+    int len, idx;
+} len_idx;
 
-static int by_length(const void *a, const void *b)
+static int by_length(const void *a, const void *b) /* shorter first; equal lengths keep their order */
 {
-    const pl_row *x = &g_sort_rows->v[*(const int *)a], *y = &g_sort_rows->v[*(const int *)b];
+    const len_idx *x = a, *y = b;
     if (x->len != y->len)
         return x->len < y->len ? -1 : 1;
-    return *(const int *)a < *(const int *)b ? -1 : 1;
+    return x->idx < y->idx ? -1 : 1;
 }
 
 static dcl_status ensure_session(dcl_pipeline *p, int B, int L)
@@ -534,19 +536,25 @@ static dcl_status run_rows(dcl_pipeline *p, pl_rows *rows)
 {
     const int B = p->p.batch, W = B * 8;
     int *idx = malloc((size_t)(rows->n ? rows->n : 1) * sizeof *idx);
-    if (!idx)
+    len_idx *li = malloc((size_t)(rows->n ? rows->n : 1) * sizeof *li);
+    if (!idx || !li) {
+        free(idx);
+        free(li);
         return dcl_fail(p->ctx, DCL_ERR_OUT_OF_MEMORY, "pipeline: out of memory");
+    }
     for (int i = 0; i < rows->n; i++)
-        idx[i] = i;
+        li[i] = (len_idx){rows->v[i].len, i};
     dcl_status st = DCL_OK;
-    g_sort_rows = rows;
-    for (int w = 0; w < rows->n && st == DCL_OK; w += W) {
+    for (int w = 0; w < rows->n && st == DCL_OK; w += W) { /* sorted by length inside each window */
         int nw = rows->n - w < W ? rows->n - w : W;
-        qsort(idx + w, (size_t)nw, sizeof *idx, by_length);
+        qsort(li + w, (size_t)nw, sizeof *li, by_length);
+        for (int i = 0; i < nw; i++)
+            idx[w + i] = li[w + i].idx;
         for (int i = 0; i < nw && st == DCL_OK; i += B)
             st = run_batch(p, rows, idx + w + i, nw - i < B ? nw - i : B);
     }
     free(idx);
+    free(li);
     return st;
 }
 

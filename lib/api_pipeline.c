@@ -94,6 +94,8 @@ const dcl_model *dcl_pipeline_model(const dcl_pipeline *p) { return p ? p->model
 
 dcl_status dcl_pipeline_run(dcl_pipeline *p, const dcl_pipeline_input *inputs, int n, dcl_result **results)
 {
+    for (int i = 0; results && i < n; i++)
+        results[i] = NULL;
     if (!p || !inputs || !results || n < 1)
         return dcl_fail(p ? p->ctx : NULL, DCL_ERR_INVALID_ARGUMENT, "dcl_pipeline_run: NULL argument or n < 1");
     for (int i = 0; i < n; i++) {

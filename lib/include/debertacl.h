@@ -530,7 +530,7 @@ DCL_API const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t 
  *   dcl_pipeline_create(NULL, "models/deberta-v3-base-mnli", &pp, &p);
  *   const char *labels[] = {"sports", "politics"};
  *   dcl_pipeline_input in = {.text = "The match ended 2-1.", .items = labels, .n_items = 2};
- *   dcl_result *r;
+ *   dcl_result *r = NULL;
  *   if (dcl_pipeline_run(p, &in, 1, &r) == DCL_OK && r->status == DCL_OK)
  *       printf("%s %.3f\n", r->items[0].label, r->items[0].score);
  *   dcl_result_free(r);
@@ -652,7 +652,7 @@ typedef struct dcl_result {
     float *values;           /* feature extraction: the embedding */
 } dcl_result;
 
-/** Runs n inputs: rows of all inputs are sorted by length in windows and run `batch` at a time,
+/** Runs n inputs (results[0..n) are set to NULL first): rows of all inputs are sorted by length in windows and run `batch` at a time,
  *  so that padding stays small; results[i] answers inputs[i]. An input that is bad (empty text,
  *  no mask token, too long) gets its own result with status and error set; the call returns
  *  DCL_OK then. A failure of the device or memory returns its status and leaves results[] NULL. */
