@@ -4,6 +4,8 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_common.h"
 
@@ -322,6 +324,114 @@ static void test_create_errors(void **state)
     dcl_pipeline_free(NULL);
 }
 
+/* ---- debertacl run: --file in batches keeps the order; zero-shot and rerank ---- */
+#define CLI DCL_TEST_BINARY_DIR "/../tools/debertacl"
+#define OUT_DIR DCL_TEST_BINARY_DIR "/pipeline_cli"
+
+static char *run_cli(const char *args, int *rc)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "'%s' run %s > '%s/out.txt' 2> '%s/err.txt'", CLI, args, OUT_DIR, OUT_DIR);
+    int status = system(cmd);
+    assert_true(status != -1 && WIFEXITED(status));
+    *rc = WEXITSTATUS(status);
+    return read_all(OUT_DIR "/out.txt");
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    if (access(CLI, X_OK) != 0)
+        skip();
+    assert_int_equal(system("mkdir -p '" OUT_DIR "'"), 0);
+    /* NLI pairs of very different lengths: batch 3 (sorted, padded) and batch 1 give the same
+     * answers in the same order */
+    FILE *f = fopen(OUT_DIR "/pairs.txt", "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 11; i++) {
+        for (int k = 0; k < 1 + (i * 7) % 11; k++)
+            fputs("The quick brown fox jumps over the lazy dog. ", f);
+        fputs(i % 2 ? "\tA fox jumps.\n" : "\tNothing happens at all today.\n", f);
+    }
+    fclose(f);
+    const char *common = "--model '" PL_DIR "/models/v3_nli' --tokenizer '" REPO_DIR "/tests/data/tokenizer/spm_v3' "
+                         "--task nli --json --file '" OUT_DIR "/pairs.txt'";
+    char args[2048];
+    int rc;
+    snprintf(args, sizeof args, "%s --batch 1", common);
+    char *one = run_cli(args, &rc);
+    assert_int_equal(rc, 0);
+    snprintf(args, sizeof args, "%s --batch 3", common);
+    char *three = run_cli(args, &rc);
+    assert_int_equal(rc, 0);
+    char *a = one, *b = three;
+    for (int line = 1; line <= 11; line++) {
+        char *na = strchr(a, '\n'), *nb = strchr(b, '\n');
+        assert_non_null(na);
+        assert_non_null(nb);
+        *na = *nb = '\0';
+        cJSON *ja = cJSON_Parse(a), *jb = cJSON_Parse(b);
+        assert_non_null(ja);
+        assert_non_null(jb);
+        assert_int_equal(jint(ja, "line", 0), line);
+        assert_int_equal(jint(jb, "line", 0), line);
+        assert_string_equal(jstr(ja, "label"), jstr(jb, "label"));
+        double sa = cJSON_GetObjectItem(ja, "score")->valuedouble, sb = cJSON_GetObjectItem(jb, "score")->valuedouble;
+        assert_true(fabs(sa - sb) < 1e-5);
+        cJSON_Delete(ja);
+        cJSON_Delete(jb);
+        a = na + 1;
+        b = nb + 1;
+    }
+    free(one);
+    free(three);
+    /* zero-shot through the command: the fixture's answer */
+    const cJSON *c, *want = NULL;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "cases"))
+    {
+        if (!want && !strcmp(jstr(c, "task"), "zero-shot") && !strcmp(jstr(c, "model"), "v3_nli") &&
+            !cJSON_GetObjectItem(cJSON_GetObjectItem(c, "options"), "hypothesis_template") &&
+            !jint(cJSON_GetObjectItem(c, "options"), "multi_label", 0))
+            want = c;
+    }
+    assert_non_null(want);
+    const cJSON *in = cJSON_GetArrayItem(cJSON_GetObjectItem(want, "inputs"), 0);
+    snprintf(args, sizeof args,
+             "--model '" PL_DIR "/models/v3_nli' --tokenizer '" REPO_DIR "/tests/data/tokenizer/spm_v3' "
+             "--task zero-shot --json --text '%s' --labels '%s,%s,%s'", jstr(in, "text"),
+             cJSON_GetArrayItem(cJSON_GetObjectItem(in, "items"), 0)->valuestring,
+             cJSON_GetArrayItem(cJSON_GetObjectItem(in, "items"), 1)->valuestring,
+             cJSON_GetArrayItem(cJSON_GetObjectItem(in, "items"), 2)->valuestring);
+    char *out = run_cli(args, &rc);
+    assert_int_equal(rc, 0);
+    cJSON *j = cJSON_Parse(out), *x;
+    assert_non_null(j);
+    int i = 0;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "labels"))
+    {
+        const cJSON *e = cJSON_GetArrayItem(cJSON_GetArrayItem(cJSON_GetObjectItem(want, "expected"), 0), i++);
+        assert_string_equal(jstr(x, "label"), jstr(e, "label"));
+        assert_true(fabs(cJSON_GetObjectItem(x, "score")->valuedouble - cJSON_GetObjectItem(e, "score")->valuedouble) <
+                    tol);
+    }
+    assert_int_equal(i, 3);
+    cJSON_Delete(j);
+    free(out);
+    /* rerank: one document a line, the best first */
+    f = fopen(OUT_DIR "/docs.txt", "wb");
+    assert_non_null(f);
+    fputs("Paris is the capital of France.\nDogs are loyal animals.\nFrance has many cities.\n", f);
+    fclose(f);
+    out = run_cli("--model '" PL_DIR "/models/v3_score' --tokenizer '" REPO_DIR "/tests/data/tokenizer/spm_v3' "
+                  "--task rerank --json --query 'What is the capital of France?' --file '" OUT_DIR "/docs.txt'",
+                  &rc);
+    assert_int_equal(rc, 0);
+    assert_non_null(j = cJSON_Parse(out));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "documents")), 3);
+    cJSON_Delete(j);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_qa_ids),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
