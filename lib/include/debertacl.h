@@ -606,6 +606,150 @@ DCL_API int32_t dcl_tokenizer_token_to_id(const dcl_tokenizer *tok, const char *
 DCL_API const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t id);
 /* DCL-SECTION-END tokenizer */
 
+/* ==== pipelines ================================================================================ */
+/* DCL-SECTION pipeline */
+/* A pipeline: model folder + tokenizer + task, from text to answers, exactly as Hugging Face
+ * transformers' pipelines (5.x) post-process them: the same labels, scores, words, spans and
+ * answer texts. Question answering follows the classic question-answering pipeline of
+ * transformers 4.x (windows over long contexts with doc_stride, [CLS] in the softmax then zeroed,
+ * answers aligned to whole words, top_k, handle_impossible_answer).
+ *
+ *   dcl_pipeline *p;
+ *   dcl_pipeline_params pp = dcl_pipeline_default_params();
+ *   pp.task = DCL_TASK_ZERO_SHOT;
+ *   dcl_pipeline_create(NULL, "models/deberta-v3-base-mnli", &pp, &p);
+ *   const char *labels[] = {"sports", "politics"};
+ *   dcl_pipeline_input in = {.text = "The match ended 2-1.", .items = labels, .n_items = 2};
+ *   dcl_result *r = NULL;
+ *   if (dcl_pipeline_run(p, &in, 1, &r) == DCL_OK && r->status == DCL_OK)
+ *       printf("%s %.3f\n", r->items[0].label, r->items[0].score);
+ *   dcl_result_free(r);
+ *   dcl_pipeline_free(p);
+ *
+ * A pipeline belongs to one thread at a time. */
+typedef struct dcl_pipeline dcl_pipeline;
+
+typedef enum dcl_task {
+    DCL_TASK_AUTO = 0,                 /* from config.json's "architectures" */
+    DCL_TASK_FILL_MASK = 1,            /* "fill-mask" */
+    DCL_TASK_TEXT_CLASSIFICATION = 2,  /* "text-classification": a text or a pair (NLI) */
+    DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
+    DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
+    DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a pooled sentence embedding */
+    DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
+    DCL_TASK_RERANK = 8                /* "rerank": score (query, document) pairs */
+} dcl_task;
+
+/** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */
+DCL_API const char *dcl_task_name(dcl_task task);
+/** The task of a name: the names above and the short forms "classify", "nli", "ner", "qa",
+ *  "choice", "embed", "zero-shot". DCL_ERR_INVALID_ARGUMENT listing them when unknown. */
+DCL_API dcl_status dcl_task_from_name(const char *name, dcl_task *task);
+
+/* function_to_apply of text classification. DEFAULT: none for problem_type "regression", sigmoid
+ * for "multi_label_classification" or num_labels == 1, else softmax (transformers' rule). */
+typedef enum dcl_function {
+    DCL_FUNCTION_DEFAULT = 0,
+    DCL_FUNCTION_NONE = 1,
+    DCL_FUNCTION_SIGMOID = 2,
+    DCL_FUNCTION_SOFTMAX = 3
+} dcl_function;
+
+/* aggregation_strategy of token classification. */
+typedef enum dcl_aggregation {
+    DCL_AGGREGATE_NONE = 0,   /* one item per token (label "B-PER", ...) */
+    DCL_AGGREGATE_SIMPLE = 1, /* tokens grouped into entities (label "PER") */
+    DCL_AGGREGATE_FIRST = 2,  /* words take their first token's label, then grouped */
+    DCL_AGGREGATE_AVERAGE = 3,/* words take the label of their tokens' mean scores */
+    DCL_AGGREGATE_MAX = 4     /* words take the label of their best-scoring token */
+} dcl_aggregation;
+
+typedef struct dcl_pipeline_params {
+    dcl_task task;               /* default DCL_TASK_AUTO */
+    const char *device;          /* device spec when dcl_pipeline_create() gets no context */
+    const char *tokenizer_dir;   /* NULL: the model folder */
+    int max_length;              /* > 0: truncate inputs to this many tokens (QA: window length);
+                                    0: an input longer than the model takes is DCL_ERR_RANGE */
+    int batch;                   /* rows per forward pass in dcl_pipeline_run() (default 8) */
+    int top_k;                   /* 0: the task's default (fill-mask 5, QA 1, all labels) */
+    dcl_function function;       /* text classification */
+    dcl_aggregation aggregation; /* token classification (default DCL_AGGREGATE_SIMPLE) */
+    const char *const *targets;  /* fill-mask: restrict predictions to these tokens (copied) */
+    int n_targets;
+    int doc_stride;              /* QA: overlap of windows in tokens (0: min(window / 2, 128)) */
+    int max_answer_length;       /* QA: longest answer in tokens (15) */
+    int handle_impossible_answer;/* QA: also offer the empty answer (scored at [CLS]) */
+    int align_to_words;          /* QA: extend answers to whole words (default 1) */
+    const char *hypothesis_template; /* zero-shot: "{}" is the label (default "This example is {}.") */
+    int multi_label;             /* zero-shot: labels scored independently */
+    dcl_pooling pooling;         /* feature extraction (default DCL_POOL_MEAN) */
+    int normalize;               /* feature extraction: L2-normalise */
+    dcl_emd_mode emd;            /* fill-mask (default DCL_EMD_OFF, as transformers) */
+    int mask_id;                 /* fill-mask: the mask token's id for token-id input when the
+                                    folder has no tokenizer (default -1: the tokenizer's) */
+} dcl_pipeline_params;
+
+DCL_API dcl_pipeline_params dcl_pipeline_default_params(void);
+
+/** Loads the model and tokenizer of a folder for a task. ctx NULL: the pipeline creates (and
+ *  owns) a context on params->device. A path that does not exist but looks like a Hugging Face
+ *  hub name ("microsoft/deberta-v3-base") gets DCL_ERR_IO with a message saying how to download
+ *  it; a task the model has no head for gets DCL_ERR_UNSUPPORTED. */
+DCL_API dcl_status dcl_pipeline_create(dcl_context *ctx, const char *model_dir, const dcl_pipeline_params *params,
+                                       dcl_pipeline **out);
+DCL_API void dcl_pipeline_free(dcl_pipeline *p);
+
+DCL_API dcl_task dcl_pipeline_task(const dcl_pipeline *p);
+/** The pipeline's model (owned by the pipeline): for dcl_model_get_info / dcl_model_label. */
+DCL_API const dcl_model *dcl_pipeline_model(const dcl_pipeline *p);
+
+/* One input. Texts are NUL-terminated UTF-8. */
+typedef struct dcl_pipeline_input {
+    const char *text;          /* the text; the premise (with pair); the question (QA); the query
+                                  (rerank); the prompt shared by the choices (multiple choice) */
+    const char *pair;          /* the second text: hypothesis, QA context; NULL when none */
+    const char *const *items;  /* choices (multiple choice), candidate labels (zero-shot),
+                                  documents (rerank) */
+    int n_items;
+    /* Instead of text: token ids with special tokens, `rows` rows of n_ids each (rows > 1 only for
+     * multiple choice); types and mask may be NULL (zeros, all ones). */
+    const int32_t *ids, *types, *mask;
+    int n_ids, rows;
+} dcl_pipeline_input;
+
+/* One answer. Strings belong to the result; unused fields are NULL / -1. */
+typedef struct dcl_result_item {
+    const char *label; /* class or entity label, candidate label, choice, document; fill-mask:
+                          token_str */
+    float score;       /* as the task's transformers pipeline gives it */
+    int index;         /* class id, token id (fill-mask), choice / label / document index;
+                          token classification with DCL_AGGREGATE_NONE: the token index */
+    int group;         /* fill-mask: which mask (0, 1, ...); else 0 */
+    const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
+    long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
+                          the mask's token position; token-id input: token positions */
+} dcl_result_item;
+
+typedef struct dcl_result {
+    dcl_task task;
+    dcl_status status;       /* this input's status: DCL_OK, or why it failed (bad input) */
+    const char *error;       /* "" or the message of status */
+    int count;               /* items, best first (fill-mask: per mask, masks in order) */
+    dcl_result_item *items;
+    int groups;              /* fill-mask: the number of masks */
+    int dim;                 /* feature extraction: the embedding's size */
+    float *values;           /* feature extraction: the embedding */
+} dcl_result;
+
+/** Runs n inputs (results[0..n) are set to NULL first): rows of all inputs are sorted by length in windows and run `batch` at a time,
+ *  so that padding stays small; results[i] answers inputs[i]. An input that is bad (empty text,
+ *  no mask token, too long) gets its own result with status and error set; the call returns
+ *  DCL_OK then. A failure of the device or memory returns its status and leaves results[] NULL. */
+DCL_API dcl_status dcl_pipeline_run(dcl_pipeline *p, const dcl_pipeline_input *inputs, int n, dcl_result **results);
+DCL_API void dcl_result_free(dcl_result *r);
+/* DCL-SECTION-END pipeline */
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,8 @@
 #ifndef DCL_CLI_H
 #define DCL_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "debertacl.h"
@@ -66,5 +68,52 @@ int dcl_cli_prof_json(const dcl_cli_prof_run *r, FILE *f);
 int dcl_cli_prof_csv(const dcl_cli_prof_run *r, FILE *f);
 int dcl_cli_prof_trace(const dcl_cli_prof_run *r, FILE *f);
 int dcl_cli_prof_svg(const dcl_cli_prof_run *r, FILE *f);
+/* ---- debertacl run (cmd_run.c, run_args.c, run_input.c, run_output.c) ---- */
+typedef struct run_opts {
+    const char *model, *tokenizer, *device, *file, *ids, *types, *task_name;
+    const char *text, *pair_a, *pair_b, *question, *context, *choices, *labels, *query, *targets;
+    dcl_task task;
+    int nli; /* --task nli: a pair is required */
+    int json, batch, max_length;
+    dcl_pipeline_params pp;
+} run_opts;
+
+/* One input built from the options or from a line of --file, with the storage it points into. */
+typedef struct run_input {
+    dcl_pipeline_input in;
+    char *buf;            /* copy of the line (fields point into it) */
+    const char **items;   /* split choices / labels / documents */
+    int32_t *ids, *types, *mask;
+    int line;             /* line number in --file, 0 for direct input */
+    char err[512];        /* a bad line: why (the input is then not run) */
+} run_input;
+
+/* Returns 0, 2 (bad usage, message printed) or -1 (help printed). */
+int run_parse_args(int argc, char **argv, run_opts *o);
+void run_usage(FILE *f);
+/* Checks the inputs against the task once it is known (from config.json); 0 or 2. */
+int run_check_task(run_opts *o, dcl_task task);
+/* Builds the input of the direct options (line 0) or of one line of --file. 0, or -1 when memory
+ * fails; a bad line sets ri->err. */
+int run_input_from_options(const run_opts *o, run_input *ri);
+int run_input_from_line(const run_opts *o, const char *line, size_t len, int lineno, run_input *ri);
+/* rerank --file: every line is a document of one input. */
+int run_input_documents(const run_opts *o, char *text, size_t len, run_input *ri);
+void run_input_free(run_input *ri);
+/* Splits s at sep into malloc'd pieces (trimmed when `trim`), NUL-terminating them in s. */
+int run_split(char *s, char sep, int trim, const char ***parts);
+/* Prints one result (JSON or text); 0, or -1 when memory fails (reported). */
+int run_print(const run_opts *o, const dcl_pipeline *p, const run_input *ri, const dcl_result *r, int demo);
+void run_print_error(const run_opts *o, int line, const char *msg);
+
+/* cli_util.c: what the public library does not export. Functions returning int give 0 on
+ * success and -1 on failure, with the reason in cli_error_text(). */
+const char *cli_error_text(void);
+double cli_now(void);
+int cli_read_file(const char *path, char **data, size_t *len); /* NUL-terminated, malloc'd */
+int cli_write_file_atomic(const char *path, const void *data, size_t len);
+void cli_format_double(char *buf, size_t size, double v); /* shortest round trip, '.' always */
+int cli_st_write_f32(const char *path, int count, const char *const *names, const int *ndims,
+                     const int64_t *const *shapes, const float *const *data);
 
 #endif

@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "safetensors.h"
-#include "util.h"
 
 typedef struct fwd_opts {
     const char *model, *synthetic, *input, *output, *device, *json_out;
@@ -153,18 +151,18 @@ static int open_model(const fwd_opts *o, int profiling, run_state *r)
     dcl_context_params cp = dcl_context_default_params();
     cp.device = dcl_cli_device_spec(o->device);
     cp.profiling = profiling;
-    double t0 = dcl_now();
+    double t0 = cli_now();
     dcl_status st = dcl_context_create(&cp, &r->ctx);
     if (st != DCL_OK) {
         dcl_cli_error("creating the OpenCL context", st);
         return 1;
     }
-    r->t_context = dcl_now() - t0;
-    t0 = dcl_now();
+    r->t_context = cli_now() - t0;
+    t0 = cli_now();
     dcl_model_params mp = dcl_model_default_params();
     st = o->model ? dcl_model_load(r->ctx, o->model, &mp, &r->model)
                   : dcl_model_synthesize(r->ctx, o->synthetic, &mp, &r->model);
-    r->t_model = dcl_now() - t0;
+    r->t_model = cli_now() - t0;
     if (st != DCL_OK) {
         dcl_cli_error(o->model ? "loading the model" : "synthesising the model", st);
         dcl_context_free(r->ctx);
@@ -200,8 +198,8 @@ int dcl_cmd_forward(int argc, char **argv)
     }
     char *text;
     size_t len;
-    if (dcl_read_file(NULL, o.input, &text, &len) != DCL_OK) {
-        fprintf(stderr, "debertacl forward: %s\n", dcl_last_error());
+    if (cli_read_file(o.input, &text, &len) != 0) {
+        fprintf(stderr, "debertacl forward: %s\n", cli_error_text());
         return 2;
     }
     cJSON *in = cJSON_ParseWithLength(text, len);
@@ -296,9 +294,8 @@ int dcl_cmd_forward(int argc, char **argv)
                 dp[i] = data[i];
                 nm[i] = names[i];
             }
-            st = dcl_st_write_f32(o.output, c, nm, ndims, shp, dp);
-            if (st != DCL_OK)
-                dcl_cli_error("writing the output", st);
+            if (cli_st_write_f32(o.output, c, nm, ndims, shp, dp) != 0)
+                fprintf(stderr, "debertacl forward: writing the output: %s\n", cli_error_text());
             else {
                 dcl_timings t;
                 dcl_session_timings(s, &t);
@@ -379,15 +376,15 @@ int dcl_cmd_bench(int argc, char **argv)
     dcl_session_params sp = dcl_session_default_params();
     sp.max_batch = B;
     sp.max_length = L;
-    double t0 = dcl_now();
+    double t0 = cli_now();
     dcl_status st = dcl_session_create(r.model, &sp, &s);
-    double t_session = dcl_now() - t0;
+    double t_session = cli_now() - t0;
     dcl_batch b = {B, L, ids, NULL, NULL};
     double t_first = 0;
     if (st == DCL_OK) {
-        t0 = dcl_now();
+        t0 = cli_now();
         st = dcl_encode(s, &b, NULL);
-        t_first = dcl_now() - t0;
+        t_first = cli_now() - t0;
     }
     for (int i = 0; i < o.warmup && st == DCL_OK; i++) {
         progress("warm-up", i + 1, o.warmup);
@@ -395,9 +392,9 @@ int dcl_cmd_bench(int argc, char **argv)
     }
     for (int i = 0; i < o.runs && st == DCL_OK; i++) {
         progress("run", i + 1, o.runs);
-        t0 = dcl_now();
+        t0 = cli_now();
         st = dcl_encode(s, &b, NULL);
-        times[i] = dcl_now() - t0;
+        times[i] = cli_now() - t0;
     }
     dcl_timings prof = {0};
     double prof_transfer = 0, prof_idle = 0, prof_span = 0;
@@ -486,7 +483,7 @@ int dcl_cmd_bench(int argc, char **argv)
             if (ok)
                 goto written;
         }
-        if (!text || dcl_write_file_atomic(NULL, o.json_out, text, strlen(text)) != DCL_OK) {
+        if (!text || cli_write_file_atomic(o.json_out, text, strlen(text)) != 0) {
             fprintf(stderr, "debertacl bench: cannot write %s\n", o.json_out);
             free(text);
             goto out;
