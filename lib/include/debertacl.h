@@ -451,7 +451,8 @@ typedef struct dcl_span {
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
  *  allowed tokens (allowed[i] != 0: the context's real tokens, i.e. token type 1 and not special;
- *  NULL: all). DCL_ERR_RANGE when no token is allowed. */
+ *  NULL: all). DCL_ERR_RANGE when no token is allowed, DCL_ERR_INVALID_ARGUMENT when an allowed
+ *  token's logit is not finite. */
 DCL_API dcl_status dcl_qa_best_span(const float *start_logits, const float *end_logits, int length,
                                     const int32_t *allowed, int max_answer_length, dcl_span *span);
 
