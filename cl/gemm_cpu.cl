@@ -2,7 +2,7 @@
  * strided batched over dimension 2. Work-group size 1: each work-item is one straight-line
  * register-blocked loop that the driver's compiler turns into SIMD FMAs (float8 = one AVX
  * register); no local memory, no barriers. The host (host/gemm.c) uses these instead of CLBlast
- * where the device table says so (CPU devices); GPUs keep CLBlast. OpenCL C 1.2.
+ * where the tuning routes them here (GEMM_ROUTE_*, profiles/: CPU devices); GPUs keep CLBlast. OpenCL C 1.2.
  *
  * beta == 0 never reads C (NaN in C does not leak), as BLAS does. */
 
@@ -172,12 +172,20 @@ dcl_gemm_nn(const uint M, const uint N, const uint K, const float alpha, const f
 #define GEMM_PK_MR 6 /* rows per register tile: 4, 6, 8 or 12 */
 #endif
 #ifndef GEMM_PK_VW
-#define GEMM_PK_VW 8 /* vector width: 8 (AVX2, 256-bit) or 16 (AVX-512) */
+#define GEMM_PK_VW 0 /* vector width: 8 (AVX2, 256-bit) or 16 (AVX-512); 0: DCL_NATIVE_VW */
+#endif
+#if GEMM_PK_VW == 0
+#ifndef DCL_NATIVE_VW
+#define DCL_NATIVE_VW 8 /* the host passes the device's native float vector width */
+#endif
+#define DCL_PK_VW DCL_NATIVE_VW
+#else
+#define DCL_PK_VW GEMM_PK_VW
 #endif
 #ifndef GEMM_PK_NV
 #define GEMM_PK_NV 2 /* vectors per panel row: 2 or 4 */
 #endif
-#define GEMM_PK_W (GEMM_PK_VW * GEMM_PK_NV) /* panel width (the host packs with the same value) */
+#define GEMM_PK_W (DCL_PK_VW * GEMM_PK_NV) /* panel width (the host packs with the same value) */
 #ifndef GEMM_PK_RB
 #define GEMM_PK_RB 4 /* register tiles per work-item, down one panel */
 #endif
@@ -203,16 +211,16 @@ dcl_gemm_nn(const uint M, const uint N, const uint K, const float alpha, const f
 #else
 #error "GEMM_PK_NV must be 2 or 4"
 #endif
-#if GEMM_PK_VW == 8
+#if DCL_PK_VW == 8
 typedef float8 dcl_pkv;
 #define DCL_PK_VLOAD vload8
 #define DCL_PK_VSTORE vstore8
-#elif GEMM_PK_VW == 16
+#elif DCL_PK_VW == 16
 typedef float16 dcl_pkv;
 #define DCL_PK_VLOAD vload16
 #define DCL_PK_VSTORE vstore16
 #else
-#error "GEMM_PK_VW must be 8 or 16"
+#error "GEMM_PK_VW must be 0, 8 or 16"
 #endif
 
 /* The activations of cl/activation.cl on vectors (same formulas, lane by lane). */
@@ -316,7 +324,7 @@ dcl_gemm_pk(const uint M, const uint N, const uint K, const uint n0, const float
         /* epilogue, one vector at a time: full panels vectorised, the ragged ones lane by lane */
 #define DCL_PK_OUT(i, v)                                                                                          \
     {                                                                                                             \
-        const int cv = col + GEMM_PK_VW * (v);                                                                             \
+        const int cv = col + DCL_PK_VW * (v);                                                                             \
         __global float *c = C + (ulong)(row + (i)) * ldc + cv;                                                    \
         dcl_pkv x = alpha * c##i##_##v;                                                                            \
         if (full) {                                                                                               \
@@ -326,9 +334,9 @@ dcl_gemm_pk(const uint M, const uint N, const uint K, const uint n0, const float
                 x += DCL_PK_VLOAD(0, bias + cv);                                                                   \
             DCL_PK_VSTORE(dcl_pk_act(x), 0, c);                                                                        \
         } else {                                                                                                  \
-            float t[GEMM_PK_VW];                                                                                  \
+            float t[DCL_PK_VW];                                                                                   \
             DCL_PK_VSTORE(x, 0, t);                                                                                \
-            for (int j = 0; j < GEMM_PK_VW; j++)                                                                           \
+            for (int j = 0; j < DCL_PK_VW; j++)                                                                           \
                 if (cv + j >= 0 && (uint)(cv + j) < N) {                                                          \
                     float y = t[j];                                                                               \
                     if (beta != 0.0f)                                                                             \

@@ -38,7 +38,7 @@ void dcl_gemm_kernels_release(dcl_gemm_kernels *k);
 dcl_status dcl_gemm_kernel(dcl_context *ctx, cl_kernel *slot, const char *name, int act, cl_kernel *out);
 
 /* The packed path (host/gemm_pack.c); dcl_gemm() calls it for b_packed arguments. */
-dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g);
+dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event);
 
 /* Whether the encoder's Linear weights are packed at load on this context (the packed path is
  * the device's route for them), and whether its epilogue applies activation `act`. */
@@ -53,14 +53,17 @@ size_t dcl_gemm_packed_floats(const dcl_context *ctx, size_t n, size_t k);
 dcl_status dcl_gemm_pack(dcl_context *ctx, size_t n, size_t k, cl_mem w, size_t w_off, size_t ldw, size_t batch,
                          size_t w_stride, cl_mem *out);
 
-/* Picks the GEMM path for the context's device from the built-in device table (host/gemm.c):
- * CLBlast parameter overrides and whether cl/gemm_cpu.cl takes the products with op(A) = A.
- * Called once by context creation; never fails (an override CLBlast rejects is logged). */
+/* Sets up the GEMM paths of the context's tuning (host/tuning.c): the CLBlast parameter
+ * overrides, and the route of each shape class (cl/gemm_cpu.cl takes op(A) = A products whose
+ * GEMM_ROUTE_* is "own"). Called once by context creation; never fails (an override CLBlast
+ * rejects is logged). */
 void dcl_gemm_init(dcl_context *ctx);
 
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
  * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */
 dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp);
+/* The same; event: NULL, or where the event of its (last) kernel goes. */
+dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp, cl_event *event);
 
 /* Bytes of temporary buffer CLBlast needs for a non-batched GEMM of this shape (0 if none). */
 dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *bytes);
@@ -72,6 +75,9 @@ dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_o
 /* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y). */
 dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                       float beta, cl_mem y, size_t y_off, cl_mem temp);
+
+/* Name of the kernel or CLBlast routine dcl_gemm() runs for these arguments (for profiles). */
+const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g);
 
 /* Text of a CLBlast status code. */
 const char *dcl_clblast_status_name(int code);

@@ -8,20 +8,13 @@
 #include "config.h"
 #include "ops.h"
 #include "program.h"
+#include "tuning.h"
 
-#ifndef GEMM_PK_MR
-#define GEMM_PK_MR 6 /* cl/gemm_cpu.cl's defaults */
-#endif
-#ifndef GEMM_PK_RB
-#define GEMM_PK_RB 4
-#endif
-#define GEMM_PK_NV 2
-
-/* Vector width of the packed kernel: 16 floats (one AVX-512 register) where the device's native
- * float vector is 16 wide, else 8 (AVX2: 12 float16 accumulators would not fit its 16
- * registers). Native, not preferred: Intel's CPU runtime prefers 1 (it vectorises across
- * work-items) but runs float16 code at full width. */
-static unsigned pk_vw(const dcl_context *ctx)
+/* Vector width of the packed kernel: the tuning's GEMM_PK_VW, or when that is 0 the device's
+ * native float width: 16 (one AVX-512 register) where it is 16, else 8 (AVX2: 12 float16
+ * accumulators would not fit its 16 registers). Native, not preferred: Intel's CPU runtime
+ * prefers 1 (it vectorises across work-items) but runs float16 code at full width. */
+static unsigned native_vw(const dcl_context *ctx)
 {
     cl_uint w = 0;
     if (clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof w, &w, NULL) != CL_SUCCESS)
@@ -29,7 +22,16 @@ static unsigned pk_vw(const dcl_context *ctx)
     return w >= 16 ? 16 : 8;
 }
 
-static size_t pk_width(const dcl_context *ctx) { return (size_t)pk_vw(ctx) * GEMM_PK_NV; }
+static unsigned pk_vw(const dcl_context *ctx)
+{
+    long v = dcl_tuning_value(ctx, DCL_T_GEMM_PK_VW);
+    return v > 0 ? (unsigned)v : native_vw(ctx);
+}
+
+static size_t pk_width(const dcl_context *ctx)
+{
+    return (size_t)pk_vw(ctx) * (size_t)dcl_tuning_value(ctx, DCL_T_GEMM_PK_NV);
+}
 
 void dcl_gemm_kernels_release(dcl_gemm_kernels *k)
 {
@@ -43,7 +45,7 @@ void dcl_gemm_kernels_release(dcl_gemm_kernels *k)
         }
 }
 
-int dcl_gemm_packs_weights(const dcl_context *ctx) { return ctx->gemm_own; }
+int dcl_gemm_packs_weights(const dcl_context *ctx) { return dcl_tuning_value(ctx, DCL_T_GEMM_PACK) == 1; }
 
 int dcl_gemm_fuses_act(int act) { return act >= 0 && act < DCL_GEMM_ACTS; }
 
@@ -57,7 +59,7 @@ size_t dcl_gemm_packed_floats(const dcl_context *ctx, size_t n, size_t k)
 static dcl_status program(dcl_context *ctx, int act, cl_program *out)
 {
     char opts[48];
-    snprintf(opts, sizeof opts, "-DACT=%d -DGEMM_PK_VW=%u", act, pk_vw(ctx));
+    snprintf(opts, sizeof opts, "-DACT=%d -DDCL_NATIVE_VW=%u", act, native_vw(ctx));
     return dcl_program_get(ctx, "gemm_cpu", opts, out);
 }
 
@@ -90,7 +92,7 @@ static dcl_status enqueue_fail(dcl_context *ctx, cl_int err, const char *name, c
                     g->batch > 1 ? g->batch : 1, dcl_cl_error_name(err), (int)err);
 }
 
-dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g)
+dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event)
 {
     const int act = g->act;
     if (!dcl_gemm_fuses_act(act))
@@ -122,11 +124,12 @@ dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g)
     for (cl_uint i = 0; i < sizeof args / sizeof args[0] && err == CL_SUCCESS; i++)
         err = clSetKernelArg(k, i, args[i].size, args[i].v);
     const size_t w = pk_width(ctx);
-    size_t global[3] = {((g->m + GEMM_PK_MR - 1) / GEMM_PK_MR + GEMM_PK_RB - 1) / GEMM_PK_RB,
+    const size_t mr = (size_t)dcl_tuning_value(ctx, DCL_T_GEMM_PK_MR), rb = (size_t)dcl_tuning_value(ctx, DCL_T_GEMM_PK_RB);
+    size_t global[3] = {((g->m + mr - 1) / mr + rb - 1) / rb,
                         (g->b_off + g->n + w - 1) / w - g->b_off / w, batch};
     size_t local[3] = {1, 1, 1};
     if (err == CL_SUCCESS)
-        err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, NULL);
+        err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, event);
     if (!g->kernels)
         clReleaseKernel(k);
     return err == CL_SUCCESS ? DCL_OK : enqueue_fail(ctx, err, "dcl_gemm_pk", g);

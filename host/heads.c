@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tuning.h"
+
 /* The vocabulary GEMM of the masked LM is done in chunks of rows so that its output buffer stays
- * below this many floats (32 MiB); each chunk is read back before the next one overwrites it
- * (the queue is in order). */
-#ifndef HEADS_CHUNK_FLOATS
-#define HEADS_CHUNK_FLOATS ((size_t)1 << 23)
-#endif
+ * below HEADS_CHUNK_FLOATS floats (the tuning; 32 MiB by default); each chunk is read back before
+ * the next one overwrites it (the queue is in order). */
 
 typedef struct heads_ws {
     size_t T;          /* rows every buffer holds: the session's max_batch x max_length */
@@ -71,7 +70,7 @@ static dcl_status ws_get(dcl_session *s, heads_ws **out)
     const size_t P = m->pooler_size > 0 ? (size_t)m->pooler_size : H;
     const size_t N = m->cls_out > 0 ? (size_t)m->cls_out : 1;
     w->T = T;
-    w->chunk = (m->heads & DCL_HEAD_MLM) ? max_z(1, HEADS_CHUNK_FLOATS / V) : 1;
+    w->chunk = (m->heads & DCL_HEAD_MLM) ? max_z(1, (size_t)dcl_tuning_value(ctx, DCL_T_HEADS_CHUNK_FLOATS) / V) : 1;
     if (w->chunk > T)
         w->chunk = T;
     size_t logits = max_z(T * max_z(N, 2), (m->heads & DCL_HEAD_MLM) ? w->chunk * V : 0);
@@ -133,14 +132,12 @@ static dcl_status linear(dcl_session *s, heads_ws *w, size_t m, size_t n, size_t
 
 static dcl_status write_async(dcl_session *s, cl_mem m, size_t bytes, const void *host)
 {
-    cl_int err = clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueWriteBuffer");
+    return dcl_session_write(s, m, bytes, host);
 }
 
 static dcl_status read_async(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host)
 {
-    cl_int err = clEnqueueReadBuffer(s->ctx->queue, m, CL_FALSE, off, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueReadBuffer");
+    return dcl_session_read(s, m, off, bytes, host);
 }
 
 /* Checks the batch, gets the workspace, enqueues the encoder (no wait). */
@@ -152,21 +149,19 @@ static dcl_status begin(dcl_session *s, const dcl_batch *b, heads_ws **w, double
         st = ws_get(s, w);
     if (st == DCL_OK)
         st = dcl_encoder_run(s, b, NULL, 0);
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, 0, 0, "head");
     return st;
 }
 
 /* Waits for the queue once; on an error, still drains it so that no transfer is left pending. */
 static dcl_status end(dcl_session *s, dcl_status st, double t0)
 {
-    cl_int err = clFinish(s->ctx->queue);
-    if (st != DCL_OK)
+    if (st != DCL_OK) {
+        clFinish(s->ctx->queue);
+        dcl_prof_clear(&s->prof);
         return st;
-    if (err != CL_SUCCESS)
-        return DCL_CL_FAIL(s->ctx, err, "clFinish");
-    s->timings.total_seconds = dcl_now() - t0;
-    s->timings.kernel_seconds = s->ops.kernel_seconds;
-    s->timings.kernel_launches = s->ops.launches;
-    return DCL_OK;
+    }
+    return dcl_session_finish(s, t0);
 }
 
 /* Gathers rows[i] of src [*, H] into w->g (n rows), from host indices already in w->h_rows. */
@@ -194,10 +189,12 @@ static dcl_status run_emd(dcl_session *s, heads_ws *w, cl_mem *result)
     cl_mem q = s->h[3];
     int last = c->num_layers - 1;
     dcl_status st;
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, (double)B * L * H, 4.0 * (3.0 * B * L * H + B * L), "emd.query");
     if ((st = dcl_op_embed_gather(&s->ops, B * L, L, H, w->iota, NULL, s->prev, m->pos_emb, NULL, q)) ||
         (st = dcl_layer_run(s, last, q, s->prev, free3, s->out, NULL)) ||
         (st = dcl_layer_run(s, last, free3, s->prev, q, s->out, NULL)))
         return st;
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, 0, 0, "head");
     *result = q;
     return DCL_OK;
 }

@@ -6,6 +6,8 @@
 #include "context.h"
 #include "gemm.h"
 #include "ops.h"
+#include "program.h"
+#include "tuning_state.h"
 #include "test_common.h"
 
 static dcl_context *ctx;
@@ -145,6 +147,8 @@ static void test_transposed_a(void **state)
     check(&t);
 }
 
+static void test_packed_shapes(unsigned acts);
+
 /* the epilogue activations in double (the codes of config.h) */
 static double act_ref(double v, int act)
 {
@@ -243,6 +247,28 @@ static void check_packed(size_t m, size_t n, size_t k, size_t nw, size_t n0, siz
 static void test_packed(void **state)
 {
     (void)state;
+    /* every vector width and panel shape of the kernel, whatever the device's tuning says */
+    /* GEMM_PK_VW, MR, NV, the activations to test (bits; each one is a program build) */
+    static const long shapes[][4] = {{0, 6, 2, 0xf}, {8, 6, 2, 0x3}, {16, 6, 2, 0x3}, {8, 4, 4, 0x2}, {16, 12, 2, 0x2},
+                                     {16, 8, 4, 0x2}};
+    dcl_tuning_state *t = ctx->tuning;
+    const long keep[3] = {t->value[DCL_T_GEMM_PK_VW], t->value[DCL_T_GEMM_PK_MR], t->value[DCL_T_GEMM_PK_NV]};
+    for (size_t v = 0; v < sizeof shapes / sizeof shapes[0]; v++) {
+        t->value[DCL_T_GEMM_PK_VW] = shapes[v][0];
+        t->value[DCL_T_GEMM_PK_MR] = shapes[v][1];
+        t->value[DCL_T_GEMM_PK_NV] = shapes[v][2];
+        print_message("packed: GEMM_PK_VW %ld MR %ld NV %ld\n", shapes[v][0], shapes[v][1], shapes[v][2]);
+        dcl_program_release_all(ctx); /* the memory cache knows programs by their caller options only */
+        test_packed_shapes((unsigned)shapes[v][3]);
+    }
+    dcl_program_release_all(ctx);
+    t->value[DCL_T_GEMM_PK_VW] = keep[0];
+    t->value[DCL_T_GEMM_PK_MR] = keep[1];
+    t->value[DCL_T_GEMM_PK_NV] = keep[2];
+}
+
+static void test_packed_shapes(unsigned acts)
+{
     dcl_gemm_kernels kernels = {0};
     /* m, n, k, packed rows, first column, batch */
     const size_t dims[][6] = {{1, 1, 1, 1, 0, 0},     {6, 16, 8, 16, 0, 0},  {7, 17, 5, 17, 0, 0},
@@ -251,6 +277,8 @@ static void test_packed(void **state)
     for (size_t i = 0; i < sizeof dims / sizeof dims[0]; i++)
         for (int act = 0; act < DCL_GEMM_ACTS; act++) {
             const size_t *d = dims[i];
+            if (!(acts >> act & 1))
+                continue;
             check_packed(d[0], d[1], d[2], d[3], d[4], d[5], 1.0f, 0.0f, act != 0, act, act & 1 ? &kernels : NULL);
             check_packed(d[0], d[1], d[2], d[3], d[4], d[5], 0.75f, -0.5f, 1, act, &kernels);
         }
