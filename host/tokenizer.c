@@ -430,8 +430,10 @@ static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, s
         for (size_t k = 0; k < tok->n_added; k++) {
             const tok_added *a = &tok->added[k];
             const char *c = normalized ? a->ncontent : a->content;
+            if (!c || c[0] != text[i] || a->normalized != normalized)
+                continue;
             size_t cl = normalized ? a->nlen : a->len;
-            if (a->normalized != normalized || !c || c[0] != text[i] || cl > len - i || memcmp(c, text + i, cl))
+            if (cl > len - i || memcmp(c, text + i, cl))
                 continue;
             if (a->single_word) {
                 uint32_t cp;
