@@ -38,6 +38,7 @@ typedef struct dcl_cli_prof_device {
     int index;               /* flat device index */
     dcl_device_info info;
     int ok;                  /* 0: it failed, error[] says why */
+    int bad_input;           /* the failure is the input's (model folder, preset, shapes) */
     char error[512];
     dcl_device_peak peak;
     int has_peak;

@@ -158,6 +158,8 @@ static void progress_done(void)
 static void fail(dcl_cli_prof_device *d, const char *what, dcl_status st)
 {
     d->ok = 0;
+    d->bad_input = st == DCL_ERR_IO || st == DCL_ERR_FORMAT || st == DCL_ERR_UNSUPPORTED || st == DCL_ERR_RANGE ||
+                   st == DCL_ERR_INVALID_ARGUMENT;
     snprintf(d->error, sizeof d->error, "%s: %s: %s", what, dcl_status_string(st), dcl_last_error());
 }
 
@@ -182,12 +184,6 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
         return;
     }
     const char *name = d->info.name;
-    if (!o->no_peak) {
-        progress(pos, ndev, name, "peak probe", 1, 1);
-        d->has_peak = dcl_context_peak(ctx, o->refresh_peak, &d->peak) == DCL_OK;
-        if (!d->has_peak)
-            fprintf(stderr, "debertacl profile: peak probe on %s failed: %s\n", name, dcl_last_error());
-    }
     progress(pos, ndev, name, "loading the model", 1, 1);
     dcl_model_params mp = dcl_model_default_params();
     st = o->model ? dcl_model_load(ctx, o->model, &mp, &model) : dcl_model_synthesize(ctx, o->synthetic, &mp, &model);
@@ -197,6 +193,12 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
     }
     dcl_model_info mi;
     dcl_model_get_info(model, &mi);
+    if (!o->no_peak) {
+        progress(pos, ndev, name, "peak probe", 1, 1);
+        d->has_peak = dcl_context_peak(ctx, o->refresh_peak, &d->peak) == DCL_OK;
+        if (!d->has_peak)
+            fprintf(stderr, "debertacl profile: peak probe on %s failed: %s\n", name, dcl_last_error());
+    }
     dcl_session_params sp = dcl_session_default_params();
     sp.max_batch = o->batch;
     sp.max_length = o->length;
@@ -313,7 +315,7 @@ int dcl_cmd_profile(int argc, char **argv)
         fprintf(stderr, "debertacl profile: out of memory\n");
         return 1;
     }
-    int failed = 0;
+    int failed = 0, bad_input = 0;
     for (int i = 0; i < ndev; i++) {
         profile_device(&o, all ? i : single, i, ndev, &run.dev[i]);
         progress_done();
@@ -321,6 +323,7 @@ int dcl_cmd_profile(int argc, char **argv)
             fprintf(stderr, "debertacl profile: device %d (%s): %s\n", run.dev[i].index, run.dev[i].info.name,
                     run.dev[i].error);
             failed++;
+            bad_input += run.dev[i].bad_input;
         }
     }
     int quiet = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-")) ||
@@ -332,5 +335,7 @@ int dcl_cmd_profile(int argc, char **argv)
     for (int i = 0; i < ndev; i++)
         free(run.dev[i].records);
     free(run.dev);
+    if (failed && bad_input == failed)
+        return 2;
     return werr || failed ? 1 : 0;
 }
