@@ -66,6 +66,11 @@ static void make_run(void)
     d->wall_median = d->wall_mean = 0.00035;
     d->wall_min = 0.0003;
     d->wall_max = 0.0004;
+    d->has_overhead = 1;
+    d->overhead_median = 1.015;
+    d->overhead_min = 0.75;
+    d->overhead_max = 1.5;
+    d->unprofiled_median = 0.000345;
     d->events = 0.00029875;
     d->span = 0.00029925;
     d->idle = 0.0000015;
@@ -178,6 +183,8 @@ static void json_round_trip(void **state)
     assert_string_equal(cJSON_GetObjectItem(d0, "name")->valuestring, NAME_0);
     assert_string_equal(cJSON_GetObjectItem(d1, "status")->valuestring, "error");
     assert_string_equal(cJSON_GetObjectItem(d1, "error")->valuestring, devs[1].error);
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(d0, "overhead"), "ratio_median")->valuedouble == 1.015);
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(d0, "overhead"), "max_abs_diff")->valuedouble == 0);
     cJSON *r = cJSON_GetObjectItem(d0, "records");
     assert_int_equal(cJSON_GetArraySize(r), 3);
     cJSON *g = cJSON_GetArrayItem(r, 1);

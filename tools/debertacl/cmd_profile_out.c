@@ -132,6 +132,12 @@ static void device_table(const dcl_cli_prof_run *r, const dcl_cli_prof_device *d
             dcl_cli_num(c, sizeof c, d->wall_max, 4), dcl_cli_num(e, sizeof e, d->wall_mean, 4),
             dcl_cli_num(g, sizeof g, d->events, 4),
             dcl_cli_num(h, sizeof h, d->wall_mean > 0 ? 100.0 * d->events / d->wall_mean : 0, 1));
+    if (d->has_overhead)
+        fprintf(f, "  profiling overhead: wall clock profiled / unprofiled, median of %d rounds %s (min %s, max %s); "
+                "unprofiled median %s s; outputs differ by at most %g\n",
+                r->runs, dcl_cli_num(a, sizeof a, d->overhead_median, 4), dcl_cli_num(b, sizeof b, d->overhead_min, 4),
+                dcl_cli_num(c, sizeof c, d->overhead_max, 4), dcl_cli_num(e, sizeof e, d->unprofiled_median, 4),
+                d->max_abs_diff);
     fprintf(f, "  %-24s %10s %7s %9s %9s %9s %6s\n", "op class", "time ms", "share", "launches", "GFLOP/s", "GB/s",
             "%peak");
     double wall = d->wall_mean > 0 ? d->wall_mean : 1;
@@ -270,6 +276,14 @@ static cJSON *device_json(const dcl_cli_prof_device *d)
     cJSON_AddNumberToObject(w, "mean", d->wall_mean);
     cJSON_AddNumberToObject(w, "min", d->wall_min);
     cJSON_AddNumberToObject(w, "max", d->wall_max);
+    if (d->has_overhead) {
+        cJSON *ov = cJSON_AddObjectToObject(o, "overhead");
+        cJSON_AddNumberToObject(ov, "ratio_median", d->overhead_median);
+        cJSON_AddNumberToObject(ov, "ratio_min", d->overhead_min);
+        cJSON_AddNumberToObject(ov, "ratio_max", d->overhead_max);
+        cJSON_AddNumberToObject(ov, "unprofiled_median_s", d->unprofiled_median);
+        cJSON_AddNumberToObject(ov, "max_abs_diff", d->max_abs_diff);
+    }
     cJSON_AddNumberToObject(o, "ops_s", d->events);
     cJSON_AddNumberToObject(o, "span_s", d->span);
     cJSON_AddNumberToObject(o, "idle_s", d->idle);
