@@ -725,8 +725,9 @@ typedef struct dcl_result_item {
                           token_str */
     float score;       /* as the task's transformers pipeline gives it */
     int index;         /* class id, token id (fill-mask), choice / label / document index;
-                          token classification with DCL_AGGREGATE_NONE: the token index */
-    int group;         /* fill-mask: which mask (0, 1, ...); else 0 */
+                          token classification with DCL_AGGREGATE_NONE: the token index; QA:
+                          the answer's first token in its window */
+    int group;         /* fill-mask: which mask (0, 1, ...); QA: the window (-1: no answer) */
     const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
     long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
                           the mask's token position; token-id input: token positions */
