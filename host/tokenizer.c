@@ -140,6 +140,11 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
         id = tok_strmap_get(&tok->model_ids, content, len);
     if (id < 0)
         id = (int32_t)tok->n_vocab;
+    if ((size_t)id >= tok->n_vocab + tok->id_budget)
+        return dcl_fail(NULL, DCL_ERR_FORMAT,
+                        "tokenizer: added token \"%s\" has id %d, beyond the %zu ids that the model and the "
+                        "files' %zu added tokens can have", content, (int)id, tok->n_vocab + tok->id_budget,
+                        tok->id_budget);
     if ((size_t)id >= tok->n_vocab) {
         size_t nv = (size_t)id + 1;
         char **v = realloc(tok->vocab, nv * sizeof *v);
@@ -147,6 +152,7 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
             return OOM("vocabulary");
         memset(v + tok->n_vocab, 0, (nv - tok->n_vocab) * sizeof *v);
         tok->vocab = v;
+        tok->id_budget -= nv - tok->n_vocab < tok->id_budget ? nv - tok->n_vocab : tok->id_budget;
         tok->n_vocab = nv;
     }
     if (!tok->vocab[id]) {
@@ -191,6 +197,11 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         cJSON_Delete(map);
         return st;
     }
+    /* added ids: at most one per entry of the files past the model's vocabulary, so that an id
+     * cannot size the vocabulary beyond what the files hold */
+    tok->id_budget = 5 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder")) +
+                     (size_t)cJSON_GetArraySize(added) +
+                     (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens"));
     tok->do_lower_case = json_bool(cfg, "do_lower_case", 0);
     tok->split_by_punct = json_bool(cfg, "split_by_punct", 0);
     tok->add_prefix_space = json_bool(cfg, "add_prefix_space", tok->kind == TOK_UNIGRAM);
@@ -215,7 +226,8 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
     }
     if (added && st == DCL_OK) {
         for (const cJSON *it = added->child; it && st == DCL_OK; it = it->next) {
-            if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 2e9) {
+            if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble <= INT32_MAX) ||
+                it->valuedouble != (double)(int32_t)it->valuedouble) {
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/added_tokens.json: bad entry", dir);
                 break;
             }
@@ -234,6 +246,11 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         v = token_string(cJSON_GetObjectItemCaseSensitive(cfg, keys[k]));
         if (v)
             s = v;
+        if (!*s) {
+            st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: %s is empty (name the token, or leave the setting out)", dir,
+                          keys[k]);
+            break;
+        }
         st = add_token(tok, s, -1, 1, 0, 0, 0);
         if (st == DCL_OK)
             *ids[k] = lookup_any(tok, s, strlen(s));

@@ -47,6 +47,7 @@ struct dcl_tokenizer {
     size_t n_added;
     int32_t cls_id, sep_id, pad_id, mask_id, unk_id;
     size_t model_max_length; /* 0: none configured */
+    size_t id_budget;        /* ids that added tokens may still add past n_vocab */
 };
 
 /* One encoded sequence before post-processing: ids and byte spans of the original text. */
