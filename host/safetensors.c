@@ -145,8 +145,9 @@ dcl_status dcl_st_open(const char *path, dcl_st_file *out)
             numel *= (uint64_t)t->shape[d];
         }
         double b = cJSON_GetArrayItem(offs, 0)->valuedouble, e = cJSON_GetArrayItem(offs, 1)->valuedouble;
-        if (!cJSON_IsNumber(cJSON_GetArrayItem(offs, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(offs, 1)) || b < 0 ||
-            e < b || b != (double)(uint64_t)b || e != (double)(uint64_t)e) {
+        /* range before the integer test: converting an out-of-range double is undefined */
+        if (!cJSON_IsNumber(cJSON_GetArrayItem(offs, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(offs, 1)) ||
+            !(b >= 0 && e >= b && e <= 9.0e15) || b != (double)(uint64_t)b || e != (double)(uint64_t)e) {
             st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: tensor %s: bad data_offsets", path, name);
             goto fail;
         }
