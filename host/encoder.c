@@ -19,7 +19,7 @@ void dcl_session_free_impl(dcl_session *s)
     if (!s)
         return;
     if (s->ctx && s->ctx->queue)
-        clFinish(s->ctx->queue);
+        (void)clFinish(s->ctx->queue); /* nothing to report while freeing: release regardless */
     if (s->heads_ws && s->heads_ws_free)
         s->heads_ws_free(s->heads_ws);
     cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->h[3], &s->emb,
@@ -46,7 +46,9 @@ dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
     dcl_status st = dcl_gemm(s->ctx, g, temp);
     s->timings.gemm_calls++;
     if (s->profile) {
-        clFinish(s->ctx->queue);
+        cl_int err = clFinish(s->ctx->queue);
+        if (err != CL_SUCCESS && st == DCL_OK)
+            st = DCL_CL_FAIL(s->ctx, err, "clFinish");
         s->timings.gemm_seconds += dcl_now() - t0;
     }
     return st;
@@ -344,7 +346,9 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     if (st != DCL_OK)
         return st;
     /* wait for the previous call's transfers before the staging copies are reused */
-    clFinish(s->ctx->queue);
+    cl_int err = clFinish(s->ctx->queue);
+    if (err != CL_SUCCESS)
+        return DCL_CL_FAIL(s->ctx, err, "clFinish");
     memset(&s->timings, 0, sizeof s->timings);
     s->ops.kernel_seconds = 0;
     s->ops.launches = 0;
@@ -401,7 +405,7 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
         goto fail;
     if (!finish)
         return DCL_OK;
-    cl_int err = clFinish(s->ctx->queue);
+    err = clFinish(s->ctx->queue);
     if (err != CL_SUCCESS) {
         st = DCL_CL_FAIL(s->ctx, err, "clFinish");
         goto fail;
@@ -411,6 +415,6 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     s->timings.kernel_launches = s->ops.launches;
     return DCL_OK;
 fail:
-    clFinish(s->ctx->queue);
+    (void)clFinish(s->ctx->queue); /* already failing: the first error is the one reported */
     return st;
 }

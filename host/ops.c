@@ -144,8 +144,10 @@ static dcl_status launch(dcl_ops *o, argset *a, const char *name, cl_uint dims, 
                         "clEnqueueNDRangeKernel(%s) failed: %s (%d)", name, dcl_cl_error_name(err), (int)err);
     o->launches++;
     if (o->sync) {
-        clFinish(o->ctx->queue);
+        err = clFinish(o->ctx->queue);
         o->kernel_seconds += dcl_now() - t0;
+        if (err != CL_SUCCESS)
+            return DCL_CL_FAIL(o->ctx, err, "clFinish");
     }
     return DCL_OK;
 }

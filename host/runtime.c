@@ -402,7 +402,7 @@ void dcl_context_free_impl(dcl_context *ctx)
     if (!ctx)
         return;
     if (ctx->queue)
-        clFinish(ctx->queue);
+        (void)clFinish(ctx->queue); /* nothing to report while freeing: release regardless */
     dcl_program_release_all(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);
