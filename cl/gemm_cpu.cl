@@ -2,7 +2,7 @@
  * strided batched over dimension 2. Work-group size 1: each work-item is one straight-line
  * register-blocked loop that the driver's compiler turns into SIMD FMAs (float8 = one AVX
  * register); no local memory, no barriers. The host (host/gemm.c) uses these instead of CLBlast
- * where the device table says so (CPU devices); GPUs keep CLBlast. OpenCL C 1.2.
+ * where the tuning routes them here (GEMM_ROUTE_*, profiles/: CPU devices); GPUs keep CLBlast. OpenCL C 1.2.
  *
  * beta == 0 never reads C (NaN in C does not leak), as BLAS does. */
 

@@ -27,9 +27,10 @@ struct dcl_context {
     char *defines;   /* the #define header prepended to every program (profile + quirks) */
     dcl_program_entry *programs;
     dcl_cache_stats stats;
+    struct dcl_tuning_state *tuning; /* resolved parameters (host/tuning.c) */
 
-    /* dense products (host/gemm.c): set by dcl_gemm_init from its device table */
-    int gemm_own;         /* 1: products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
+    /* dense products (host/gemm.c): set by dcl_gemm_init from the tuning */
+    int gemm_own;         /* 1: some products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
     cl_program gemm_prog; /* built on first use; owned by the program cache */
 
     dcl_log_callback log_cb;

@@ -1,98 +1,74 @@
 #include "gemm.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <clblast_c.h>
 
 #include "program.h"
+#include "tuning.h"
 
-/* ---- the device table: data, not code (a later step loads the same fields from profiles/) ---- */
+/* ---- set-up: the routes and CLBlast parameters come from the context's tuning ---- */
 
 #define DCL_GEMM_MAX_PARAMS 16
 
-typedef struct gemm_override {
-    const char *kernel; /* CLBlast kernel family: "Xgemm", "XgemmDirect", "GemmRoutine", "Copy", ... */
-    const char *names[DCL_GEMM_MAX_PARAMS];
-    size_t values[DCL_GEMM_MAX_PARAMS];
-} gemm_override;
+static const char *const clblast_families[] = {"Xgemm", "XgemmDirect", "GemmRoutine"};
 
-typedef struct gemm_profile {
-    const char *label;
-    int type;            /* dcl_device_type to match, or -1 for any */
-    const char *vendor;  /* substring of the driver's vendor or vendor_short, or NULL for any */
-    const char *name;    /* substring of the device name, or NULL for any */
-    int own_gemm;        /* 1: op(A) = A products run cl/gemm_cpu.cl (work-group size 1, FMA register tiles) */
-    const gemm_override *overrides; /* CLBlast parameters to force (single precision), NULL-kernel ended */
-} gemm_profile;
-
-/* CPU drivers (PoCL): CLBlast's database has no entry for them and its defaults are GPU-shaped
- * (8x8 work-groups, local memory), ~11 GFLOP/s at 1024x2304x768 on a 2-core EPYC. Work-group size
- * one with a 16x6 register tile brings Xgemm to ~45 GFLOP/s; the direct kernel stays far slower,
- * so CLBlast is told to always take the indirect path. cl/gemm_cpu.cl runs ~110-150 GFLOP/s on
- * the same shapes, so it takes everything it can (op(A) = A); CLBlast keeps the rest. */
-static const gemm_override cpu_overrides[] = {
-    {"Xgemm",
-     {"GEMMK", "KREG", "KWG", "KWI", "MDIMA", "MDIMC", "MWG", "NDIMB", "NDIMC", "NWG", "SA", "SB", "STRM", "STRN", "VWM",
-      "VWN"},
-     {0, 1, 32, 2, 1, 1, 16, 1, 1, 6, 0, 0, 0, 0, 8, 2}},
-    {"GemmRoutine", {"XGEMM_MIN_INDIRECT_SIZE"}, {0}},
-    {NULL, {NULL}, {0}},
-};
-
-static const gemm_profile gemm_profiles[] = {
-    {"cpu", DCL_DEVICE_CPU, NULL, NULL, 1, cpu_overrides},
-    /* GPUs and everything else: CLBlast with its own tuning database */
-};
-
-static const gemm_profile *gemm_profile_for(const dcl_device_info *d)
+/* Collects the CLBlast parameters of one kernel family ("Xgemm") from the tuning. Returns the
+ * number set; *total gets the number the family has. */
+static size_t clblast_params(const dcl_context *ctx, const char *family, const char **names, size_t *values,
+                             size_t *total)
 {
-    for (size_t i = 0; i < sizeof gemm_profiles / sizeof gemm_profiles[0]; i++) {
-        const gemm_profile *p = &gemm_profiles[i];
-        if (p->type >= 0 && (int)d->type != p->type)
+    char group[64];
+    snprintf(group, sizeof group, "clblast_%s", family);
+    size_t n = 0, set = 0;
+    for (int i = 0; i < DCL_T_COUNT && n < DCL_GEMM_MAX_PARAMS; i++) {
+        if (strcmp(dcl_tunables[i].group, group) != 0)
             continue;
-        if (p->vendor && !strstr(d->vendor, p->vendor) && !strstr(d->vendor_short, p->vendor))
-            continue;
-        if (p->name && !strstr(d->name, p->name))
-            continue;
-        return p;
+        long v = dcl_tuning_value(ctx, (dcl_tunable_id)i);
+        names[n] = dcl_tunables[i].name;
+        values[n] = v < 0 ? 0 : (size_t)v;
+        n++;
+        set += v != DCL_TUNING_UNSET;
     }
-    return NULL;
+    *total = n;
+    return set;
 }
 
 void dcl_gemm_init(dcl_context *ctx)
 {
-    ctx->gemm_own = 0;
     ctx->gemm_prog = NULL;
-    const gemm_profile *p = gemm_profile_for(&ctx->info);
-    if (!p)
-        return;
-    ctx->gemm_own = p->own_gemm;
-    for (const gemm_override *o = p->overrides; o && o->kernel; o++) {
+    ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
+                    dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+    for (size_t f = 0; f < sizeof clblast_families / sizeof clblast_families[0]; f++) {
         const char *names[DCL_GEMM_MAX_PARAMS];
-        size_t n = 0;
-        while (n < DCL_GEMM_MAX_PARAMS && o->names[n]) {
-            names[n] = o->names[n];
-            n++;
+        size_t values[DCL_GEMM_MAX_PARAMS], total;
+        size_t set = clblast_params(ctx, clblast_families[f], names, values, &total);
+        if (set == 0)
+            continue; /* CLBlast's own database */
+        if (set < total) {
+            dcl_log(ctx, DCL_LOG_WARN, "tuning names %zu of the %zu CLBlast %s parameters; CLBlast keeps its own",
+                    set, total, clblast_families[f]);
+            continue;
         }
         CLBlastStatusCode s =
-            CLBlastOverrideParameters(ctx->device, o->kernel, CLBlastPrecisionSingle, n, names, o->values);
+            CLBlastOverrideParameters(ctx->device, clblast_families[f], CLBlastPrecisionSingle, total, names, values);
         if (s != CLBlastSuccess)
-            dcl_log(ctx, DCL_LOG_WARN, "CLBlast rejected the %s parameters of GEMM profile '%s': %s (%d)",
-                    o->kernel, p->label, dcl_clblast_status_name(s), (int)s);
+            dcl_log(ctx, DCL_LOG_WARN, "CLBlast rejected the %s parameters of the tuning: %s (%d)",
+                    clblast_families[f], dcl_clblast_status_name(s), (int)s);
     }
-    dcl_log(ctx, DCL_LOG_INFO, "GEMM profile '%s': %s", p->label,
-            p->own_gemm ? "cl/gemm_cpu.cl for op(A) = A, CLBlast for the rest" : "CLBlast");
+    dcl_log(ctx, DCL_LOG_INFO, "GEMM routes: A B^T %s, A B %s",
+            dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ? "cl/gemm_cpu.cl" : "CLBlast",
+            dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN ? "cl/gemm_cpu.cl" : "CLBlast");
 }
 
 /* ---- cl/gemm_cpu.cl ---- */
 
-#define GEMM_NT_CB 16 /* the kernel file's defaults */
-#define GEMM_NN_RB 8
-
 static int own_fits(const dcl_context *ctx, const dcl_gemm_args *g)
 {
-    return ctx->gemm_own && !g->trans_a && g->m <= UINT_MAX && g->n <= UINT_MAX && g->k <= UINT_MAX &&
+    dcl_tunable_id route = g->trans_b ? DCL_T_GEMM_ROUTE_NT : DCL_T_GEMM_ROUTE_NN;
+    return dcl_tuning_value(ctx, route) == DCL_GEMM_ROUTE_OWN && !g->trans_a && g->m <= UINT_MAX && g->n <= UINT_MAX && g->k <= UINT_MAX &&
            g->lda <= UINT_MAX && g->ldb <= UINT_MAX && g->ldc <= UINT_MAX;
 }
 
@@ -124,12 +100,15 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g)
     err = CL_SUCCESS;
     for (cl_uint i = 0; i < sizeof args / sizeof args[0] && err == CL_SUCCESS; i++)
         err = clSetKernelArg(k, i, args[i].size, args[i].v);
+    /* the same values as the -D options of gemm_cpu.cl (host/tuning.c) */
+    const size_t nt_cb = (size_t)dcl_tuning_value(ctx, DCL_T_GEMM_NT_CB);
+    const size_t nn_rb = (size_t)dcl_tuning_value(ctx, DCL_T_GEMM_NN_RB);
     size_t global[3], local[3] = {1, 1, 1};
     if (g->trans_b) {
         global[0] = (g->m + 3) / 4;
-        global[1] = (g->n + 3 * GEMM_NT_CB - 1) / (3 * GEMM_NT_CB);
+        global[1] = (g->n + 3 * nt_cb - 1) / (3 * nt_cb);
     } else {
-        global[0] = ((g->m + 5) / 6 + GEMM_NN_RB - 1) / GEMM_NN_RB;
+        global[0] = ((g->m + 5) / 6 + nn_rb - 1) / nn_rb;
         global[1] = (g->n + 15) / 16;
     }
     global[2] = batch;

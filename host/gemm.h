@@ -16,9 +16,10 @@ typedef struct dcl_gemm_args {
     size_t batch, a_stride, b_stride, c_stride;
 } dcl_gemm_args;
 
-/* Picks the GEMM path for the context's device from the built-in device table (host/gemm.c):
- * CLBlast parameter overrides and whether cl/gemm_cpu.cl takes the products with op(A) = A.
- * Called once by context creation; never fails (an override CLBlast rejects is logged). */
+/* Sets up the GEMM paths of the context's tuning (host/tuning.c): the CLBlast parameter
+ * overrides, and the route of each shape class (cl/gemm_cpu.cl takes op(A) = A products whose
+ * GEMM_ROUTE_* is "own"). Called once by context creation; never fails (an override CLBlast
+ * rejects is logged). */
 void dcl_gemm_init(dcl_context *ctx);
 
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least

@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tuning.h"
+
 /* The vocabulary GEMM of the masked LM is done in chunks of rows so that its output buffer stays
- * below this many floats (32 MiB); each chunk is read back before the next one overwrites it
- * (the queue is in order). */
-#ifndef HEADS_CHUNK_FLOATS
-#define HEADS_CHUNK_FLOATS ((size_t)1 << 23)
-#endif
+ * below HEADS_CHUNK_FLOATS floats (the tuning; 32 MiB by default); each chunk is read back before
+ * the next one overwrites it (the queue is in order). */
 
 typedef struct heads_ws {
     size_t T;          /* rows every buffer holds: the session's max_batch x max_length */
@@ -71,7 +70,7 @@ static dcl_status ws_get(dcl_session *s, heads_ws **out)
     const size_t P = m->pooler_size > 0 ? (size_t)m->pooler_size : H;
     const size_t N = m->cls_out > 0 ? (size_t)m->cls_out : 1;
     w->T = T;
-    w->chunk = (m->heads & DCL_HEAD_MLM) ? max_z(1, HEADS_CHUNK_FLOATS / V) : 1;
+    w->chunk = (m->heads & DCL_HEAD_MLM) ? max_z(1, (size_t)dcl_tuning_value(ctx, DCL_T_HEADS_CHUNK_FLOATS) / V) : 1;
     if (w->chunk > T)
         w->chunk = T;
     size_t logits = max_z(T * max_z(N, 2), (m->heads & DCL_HEAD_MLM) ? w->chunk * V : 0);

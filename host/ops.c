@@ -4,23 +4,13 @@
 #include <string.h>
 
 #include "program.h"
-
-static size_t pow2_floor(size_t v)
-{
-    size_t p = 1;
-    while (p * 2 <= v)
-        p *= 2;
-    return p;
-}
+#include "tuning.h"
 
 void dcl_ops_tuning(const dcl_context *ctx, size_t *ln_wg, size_t *att_wg)
 {
-    /* built-in defaults; the profile system overrides them per device */
-    size_t ln = ctx->info.type == DCL_DEVICE_GPU ? 256 : 64;
-    size_t att = ctx->info.type == DCL_DEVICE_GPU ? 128 : 64;
-    size_t max = ctx->info.max_work_group_size ? ctx->info.max_work_group_size : 1;
-    *ln_wg = pow2_floor(ln < max ? ln : max);
-    *att_wg = pow2_floor(att < max ? att : max);
+    /* resolved and fitted to the device by host/tuning.c */
+    *ln_wg = (size_t)dcl_tuning_value(ctx, DCL_T_LN_WG);
+    *att_wg = (size_t)dcl_tuning_value(ctx, DCL_T_ATT_WG);
 }
 
 dcl_status dcl_buffer_create(dcl_context *ctx, size_t bytes, const void *host, cl_mem *out)
@@ -71,8 +61,8 @@ dcl_status dcl_ops_init(dcl_context *ctx, dcl_ops *o)
     memset(o, 0, sizeof *o);
     o->ctx = ctx;
     dcl_ops_tuning(ctx, &o->ln_wg, &o->att_wg);
-    char opts[128];
-    snprintf(opts, sizeof opts, "-DLN_WG=%zu -DATT_WG=%zu", o->ln_wg, o->att_wg);
+    o->ew_local = (size_t)dcl_tuning_value(ctx, DCL_T_EW_LOCAL);
+    const char *opts = NULL; /* the builder adds each file's tuned -D options */
     const struct { const char *file, *name; cl_kernel *k; } list[] = {
         {"embeddings", "dcl_embed_gather", &o->embed_gather},
         {"layernorm", "dcl_layernorm", &o->layernorm},
@@ -152,8 +142,6 @@ static dcl_status launch(dcl_ops *o, argset *a, const char *name, cl_uint dims, 
     return DCL_OK;
 }
 
-#define EW_LOCAL 64
-
 dcl_status dcl_op_embed_gather(dcl_ops *o, unsigned T, unsigned L, unsigned E, cl_mem ids, cl_mem types, cl_mem word,
                                cl_mem pos, cl_mem type_emb, cl_mem out)
 {
@@ -169,8 +157,8 @@ dcl_status dcl_op_embed_gather(dcl_ops *o, unsigned T, unsigned L, unsigned E, c
     arg_i(&a, pos != NULL);
     arg_i(&a, type_emb != NULL);
     arg_m(&a, o, out);
-    size_t g[2] = {round_up(E, EW_LOCAL), T};
-    size_t l[2] = {EW_LOCAL, 1};
+    size_t g[2] = {round_up(E, o->ew_local), T};
+    size_t l[2] = {o->ew_local, 1};
     return launch(o, &a, "dcl_embed_gather", 2, g, l);
 }
 
@@ -206,8 +194,8 @@ dcl_status dcl_op_bias_act(dcl_ops *o, unsigned rows, unsigned cols, cl_mem x, c
     arg_i(&a, bias != NULL);
     arg_i(&a, mask != NULL);
     arg_i(&a, act);
-    size_t g[2] = {round_up(cols, EW_LOCAL), rows};
-    size_t l[2] = {EW_LOCAL, 1};
+    size_t g[2] = {round_up(cols, o->ew_local), rows};
+    size_t l[2] = {o->ew_local, 1};
     return launch(o, &a, "dcl_bias_act", 2, g, l);
 }
 
@@ -228,8 +216,8 @@ dcl_status dcl_op_split_heads(dcl_ops *o, unsigned B, unsigned L, unsigned NH, u
     arg_i(&a, bias != NULL);
     arg_f(&a, scale);
     arg_m(&a, o, dst);
-    size_t g[3] = {round_up(D, D < EW_LOCAL ? D : EW_LOCAL), (size_t)L * B, NH};
-    size_t l[3] = {D < EW_LOCAL ? D : EW_LOCAL, 1, 1};
+    size_t g[3] = {round_up(D, D < o->ew_local ? D : o->ew_local), (size_t)L * B, NH};
+    size_t l[3] = {D < o->ew_local ? D : o->ew_local, 1, 1};
     return launch(o, &a, "dcl_split_heads", 3, g, l);
 }
 
@@ -242,8 +230,8 @@ dcl_status dcl_op_merge_heads(dcl_ops *o, unsigned B, unsigned L, unsigned NH, u
     arg_u(&a, D);
     arg_m(&a, o, src);
     arg_m(&a, o, dst);
-    size_t g[3] = {round_up(D, D < EW_LOCAL ? D : EW_LOCAL), (size_t)L * B, NH};
-    size_t l[3] = {D < EW_LOCAL ? D : EW_LOCAL, 1, 1};
+    size_t g[3] = {round_up(D, D < o->ew_local ? D : o->ew_local), (size_t)L * B, NH};
+    size_t l[3] = {D < o->ew_local ? D : o->ew_local, 1, 1};
     return launch(o, &a, "dcl_merge_heads", 3, g, l);
 }
 
@@ -288,8 +276,8 @@ dcl_status dcl_op_im2col(dcl_ops *o, unsigned B, unsigned L, unsigned C, unsigne
     arg_u(&a, pad);
     arg_m(&a, o, x);
     arg_m(&a, o, cols);
-    size_t g[2] = {round_up((size_t)C * K, EW_LOCAL), (size_t)B * L};
-    size_t l[2] = {EW_LOCAL, 1};
+    size_t g[2] = {round_up((size_t)C * K, o->ew_local), (size_t)B * L};
+    size_t l[2] = {o->ew_local, 1};
     return launch(o, &a, "dcl_im2col1d", 2, g, l);
 }
 
@@ -307,7 +295,7 @@ dcl_status dcl_op_conv_grouped(dcl_ops *o, unsigned B, unsigned L, unsigned C, u
     arg_m(&a, o, w);
     arg_m(&a, o, bias);
     arg_m(&a, o, out);
-    size_t g[2] = {round_up(C, EW_LOCAL), (size_t)B * L};
-    size_t l[2] = {EW_LOCAL, 1};
+    size_t g[2] = {round_up(C, o->ew_local), (size_t)B * L};
+    size_t l[2] = {o->ew_local, 1};
     return launch(o, &a, "dcl_conv1d_grouped", 2, g, l);
 }

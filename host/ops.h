@@ -11,7 +11,7 @@ typedef struct dcl_ops {
     dcl_context *ctx;
     cl_kernel embed_gather, layernorm, bias_act, split_heads, merge_heads, att_softmax, softmax_rows, im2col,
         conv_grouped;
-    size_t ln_wg, att_wg;
+    size_t ln_wg, att_wg, ew_local; /* work-group sizes from the tuning */
     cl_mem dummy; /* stands in for optional buffers that are off */
     /* per-op timing (session profiling): when `sync` is set every launcher waits for its kernel
      * and adds the wall time to `kernel_seconds` */
@@ -20,8 +20,7 @@ typedef struct dcl_ops {
     unsigned launches;
 } dcl_ops;
 
-/* Work-group sizes for the row kernels on this device (the built-in defaults until profiles
- * supply them), and the build options that pass them to the kernels. */
+/* Work-group sizes for the row kernels on this device (LN_WG and ATT_WG of the tuning). */
 void dcl_ops_tuning(const dcl_context *ctx, size_t *ln_wg, size_t *att_wg);
 
 dcl_status dcl_ops_init(dcl_context *ctx, dcl_ops *ops);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kernels.h"
+#include "tuning.h"
 
 static const char cache_magic[8] = {'D', 'C', 'L', 'P', 'R', 'G', 'C', '\n'};
 
@@ -288,12 +289,15 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     size_t flen = dlen + (size_t)llen + len;
     full[flen] = '\0';
     free(owned);
-    char *opts = malloc(strlen(options) + 32);
+    /* the tuned parameters of this kernel file (-DNAME=value), then the caller's options */
+    char tuned[1024] = "";
+    st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
+    char *opts = st == DCL_OK ? malloc(strlen(tuned) + strlen(options) + 32) : NULL;
     if (!opts) {
         free(full);
-        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+        return st != DCL_OK ? st : dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    sprintf(opts, "-cl-std=CL1.2%s%s", *options ? " " : "", options);
+    sprintf(opts, "-cl-std=CL1.2%s%s%s", tuned, *options ? " " : "", options);
     cl_program prog;
     st = dcl_program_build_source(ctx, name, full, flen, opts, &prog);
     free(full);

@@ -7,6 +7,7 @@
 
 #include "gemm.h"
 #include "program.h"
+#include "tuning.h"
 
 #ifndef CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV
 #define CL_DEVICE_COMPUTE_CAPABILITY_MAJOR_NV 0x4000
@@ -384,6 +385,9 @@ dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context
     if (st != DCL_OK)
         goto fail;
     ctx->cache_dir = default_cache_dir(params->cache_dir);
+    st = dcl_tuning_init(ctx);
+    if (st != DCL_OK)
+        goto fail;
     st = dcl_program_init(ctx);
     if (st != DCL_OK)
         goto fail;
@@ -410,5 +414,6 @@ void dcl_context_free_impl(dcl_context *ctx)
         clReleaseContext(ctx->cl_ctx);
     free(ctx->cache_dir);
     free(ctx->defines);
+    dcl_tuning_free(ctx);
     free(ctx);
 }
