@@ -2,6 +2,9 @@
 find_package(PkgConfig)
 
 find_package(OpenCL REQUIRED)
+# pthreads: the context's locks (host/context.h)
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
 include(CheckSymbolExists)
 set(CMAKE_REQUIRED_INCLUDES ${OpenCL_INCLUDE_DIRS})
 set(CMAKE_REQUIRED_DEFINITIONS -DCL_TARGET_OPENCL_VERSION=300)

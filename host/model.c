@@ -515,8 +515,7 @@ static dcl_status finish_load(dcl_context *ctx, loader *ld, dcl_model **out)
         st = load_heads(ld);
     free(ld->scratch);
     if (st != DCL_OK) {
-        if (ctx->last_error[0] == '\0')
-            dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         dcl_model_free_impl(ld->m);
         return st;
     }
@@ -536,7 +535,7 @@ dcl_status dcl_model_load_impl(dcl_context *ctx, const char *path, const dcl_mod
     dcl_status st = dcl_config_load(path, &m->cfg);
     if (st != DCL_OK) {
         free(m);
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         return st;
     }
     loader ld = {0};
@@ -545,7 +544,7 @@ dcl_status dcl_model_load_impl(dcl_context *ctx, const char *path, const dcl_mod
     ld.progress_bytes = p->progress_bytes;
     st = dcl_checkpoint_open(path, &ld.ck);
     if (st != DCL_OK) {
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         dcl_model_free_impl(m);
         return st;
     }
@@ -568,7 +567,7 @@ dcl_status dcl_model_synthesize_impl(dcl_context *ctx, const char *preset, const
         if (!text && st == DCL_ERR_IO)
             dcl_error_append(ctx, " (not a preset either: deberta-v3-xsmall, -small, -base, -large, mdeberta-v3-base, "
                                   "deberta-v2-xlarge, -xxlarge, deberta-base, deberta-large)");
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         return st;
     }
     m->synthetic = 1;
