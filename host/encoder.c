@@ -28,6 +28,7 @@ void dcl_session_free_impl(dcl_session *s)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         release(all[i]);
     dcl_ops_release(&s->ops);
+    dcl_prof_release(&s->prof);
     free(s->h_ids);
     free(s->h_types);
     free(s->h_slot);
@@ -42,16 +43,34 @@ static dcl_status buf(dcl_session *s, size_t floats, cl_mem *out)
 
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 {
-    double t0 = s->profile ? dcl_now() : 0;
-    dcl_status st = dcl_gemm(s->ctx, g, temp);
+    cl_event *ev = s->profile ? dcl_prof_gemm(&s->prof, g, dcl_gemm_routine(s->ctx, g)) : NULL;
+    dcl_status st = dcl_gemm_event(s->ctx, g, temp, ev);
     s->timings.gemm_calls++;
-    if (s->profile) {
-        cl_int err = clFinish(s->ctx->queue);
-        if (err != CL_SUCCESS && st == DCL_OK)
-            st = DCL_CL_FAIL(s->ctx, err, "clFinish");
-        s->timings.gemm_seconds += dcl_now() - t0;
-    }
     return st;
+}
+
+dcl_status dcl_session_write(dcl_session *s, cl_mem m, size_t bytes, const void *host)
+{
+    cl_int err = clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, bytes, host, 0, NULL,
+                                      dcl_prof_transfer(&s->prof, 1, bytes));
+    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueWriteBuffer");
+}
+
+dcl_status dcl_session_read(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host)
+{
+    cl_int err = clEnqueueReadBuffer(s->ctx->queue, m, CL_FALSE, off, bytes, host, 0, NULL,
+                                     dcl_prof_transfer(&s->prof, 0, bytes));
+    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueReadBuffer");
+}
+
+dcl_status dcl_session_finish(dcl_session *s, double t0)
+{
+    cl_int err = clFinish(s->ctx->queue);
+    if (err != CL_SUCCESS)
+        return DCL_CL_FAIL(s->ctx, err, "clFinish");
+    s->timings.total_seconds = dcl_now() - t0;
+    s->timings.kernel_launches = s->ops.launches;
+    return dcl_prof_resolve(&s->prof, &s->timings.gemm_seconds, &s->timings.kernel_seconds);
 }
 
 static dcl_status linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, size_t w_off, cl_mem y)
@@ -66,6 +85,9 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
     dcl_context *ctx = m->ctx;
     if (p->max_batch < 1 || p->max_length < 1)
         return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "session: max_batch and max_length must be at least 1");
+    if (p->profile && !ctx->profiling)
+        return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "session: params.profile needs a context created with "
+                        "profiling on (dcl_context_params.profiling, or a queue with CL_QUEUE_PROFILING_ENABLE)");
     if (c->position_biased_input && p->max_length > c->max_position_embeddings)
         return dcl_fail(ctx, DCL_ERR_RANGE, "session: max_length %d exceeds max_position_embeddings %d of a model "
                         "with absolute positions", p->max_length, c->max_position_embeddings);
@@ -98,7 +120,8 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
         free(s);
         return st;
     }
-    s->ops.sync = s->profile;
+    dcl_prof_init(&s->prof, ctx, s->profile);
+    s->ops.prof = s->profile ? &s->prof : NULL;
     s->h_ids = malloc(T * sizeof *s->h_ids);
     s->h_types = malloc(T * sizeof *s->h_types);
     s->h_mask = malloc(T * sizeof *s->h_mask);
@@ -172,17 +195,6 @@ dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b)
     return DCL_OK;
 }
 
-static dcl_status write_async(dcl_session *s, cl_mem m, size_t bytes, const void *host)
-{
-    cl_int err = clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueWriteBuffer");
-}
-
-static dcl_status read_async(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host)
-{
-    cl_int err = clEnqueueReadBuffer(s->ctx->queue, m, CL_FALSE, off, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueReadBuffer");
-}
 
 /* attentions: scores are [NH, B, L, L]; transformers returns [B, NH, L, L] */
 static dcl_status read_attentions(dcl_session *s, float *dst)
@@ -191,7 +203,7 @@ static dcl_status read_attentions(dcl_session *s, float *dst)
     dcl_status st = DCL_OK;
     for (size_t h = 0; h < NH && st == DCL_OK; h++)
         for (size_t b = 0; b < B && st == DCL_OK; b++)
-            st = read_async(s, s->scores, ((h * B + b) * L * L) * sizeof(float), L * L * sizeof(float),
+            st = dcl_session_read(s, s->scores, ((h * B + b) * L * L) * sizeof(float), L * L * sizeof(float),
                             dst + (b * NH + h) * L * L);
     return st;
 }
@@ -211,18 +223,33 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     const unsigned H = (unsigned)c->hidden_size, A = (unsigned)c->all_head_size, D = (unsigned)c->head_size;
     const unsigned NH = (unsigned)c->num_heads, I = (unsigned)c->intermediate_size;
     dcl_status st;
+    /* profile names: "layer3.attention.qkv_gemm"; the enhanced mask decoder's passes "emd.layer11..." */
+    dcl_prof *pr = &s->prof;
+    const char *lp = qx != x ? "emd.layer" : "layer";
+    const double tad = (double)T * A, split_bytes = 4.0 * (2.0 * T * A + A);
     /* v2: [q | k | v] columns; v1 in_proj: per head [q_h | k_h | v_h] */
     unsigned hs = m->v1_layout ? 3 * D : D, ko = m->v1_layout ? D : A, vo = m->v1_layout ? 2 * D : 2 * A;
     if (qx != x) { /* queries from other states (the enhanced mask decoder) */
-        if ((st = linear(s, T, 3 * A, H, qx, w->w_qkv, 0, s->qkv)) ||
-            (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
+        dcl_prof_op(pr, DCL_OPC_QKV, 0, 0, "%s%d.attention.qkv_gemm_query", lp, l);
+        if ((st = linear(s, T, 3 * A, H, qx, w->w_qkv, 0, s->qkv)))
+            return st;
+        dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
+        if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
             return st;
     }
+    dcl_prof_op(pr, DCL_OPC_QKV, 0, 0, "%s%d.attention.qkv_gemm", lp, l);
     if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
         return st;
-    if ((qx == x && (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q))) ||
-        (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)) ||
-        (st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
+    if (qx == x) {
+        dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
+        if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
+            return st;
+    }
+    dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_k", lp, l);
+    if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_v", lp, l);
+    if ((st = dcl_op_split_heads(&s->ops, B, L, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
         return st;
     /* c2c: scores[h, b] = Q K^T */
     dcl_gemm_args g = {0};
@@ -241,6 +268,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     g.ldc = L;
     g.c_stride = (size_t)L * L;
     g.batch = (size_t)NH * B;
+    dcl_prof_op(pr, DCL_OPC_SCORES, 0, 0, "%s%d.attention.scores_gemm", lp, l);
     if ((st = dcl_session_gemm(s, &g, NULL)))
         return st;
     /* c2p = Q PK^T and p2c = K PQ^T over the slots this length uses, per head */
@@ -271,11 +299,18 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
             if (NH == 1) { /* a batch of one: a plain GEMM */
                 p.batch = 0;
             }
+            dcl_prof_op(pr, DCL_OPC_REL, 0, 0, "%s%d.attention.%s_gemm", lp, l, r ? "p2c" : "c2p");
             if ((st = dcl_session_gemm(s, &p, NULL)))
                 return st;
         }
     }
     float inv_scale = (float)(1.0 / sqrt((double)D * (double)c->scale_factor));
+    {
+        /* per score: c2c read, gathers, scale, mask, max, exp, sum, divide; write */
+        double n_sc = (double)NH * B * L * L, rel = (w->pk != NULL) + (w->pq != NULL);
+        dcl_prof_op(pr, DCL_OPC_SCORES, n_sc * (6.0 + rel), 4.0 * (n_sc * (2.0 + rel) + T), "%s%d.attention.softmax",
+                    lp, l);
+    }
     if ((st = dcl_op_disentangled_softmax(&s->ops, B, L, NH, s->scores, w->pk ? s->c2p : NULL,
                                           w->pq ? s->p2c : NULL, s->slot, nsr ? nsr : 1, s->mask, inv_scale)))
         return st;
@@ -297,17 +332,32 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     pv.ldc = D;
     pv.c_stride = (size_t)L * D;
     pv.batch = (size_t)NH * B;
-    if ((st = dcl_session_gemm(s, &pv, NULL)) || (st = dcl_op_merge_heads(&s->ops, B, L, NH, D, s->ctxh, s->ctxm)))
+    dcl_prof_op(pr, DCL_OPC_PV, 0, 0, "%s%d.attention.pv_gemm", lp, l);
+    if ((st = dcl_session_gemm(s, &pv, NULL)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_PV, 0, 8.0 * tad, "%s%d.attention.merge_heads", lp, l);
+    if ((st = dcl_op_merge_heads(&s->ops, B, L, NH, D, s->ctxh, s->ctxm)))
         return st;
     /* output projection + residual + LayerNorm, then the FFN */
-    if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)) ||
-        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, qx, w->ln1_g, w->ln1_b, NULL, mid)) ||
-        (st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)) ||
-        (st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)) ||
-        (st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)) ||
-        (st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_out, mid, w->ln2_g, w->ln2_b, NULL, y)))
+    const double th = (double)T * H, ln_flops = 10.0 * th, ln_bytes = 4.0 * (3.0 * th + 3.0 * H);
+    const double ti = (double)T * I;
+    dcl_prof_op(pr, DCL_OPC_OUT, 0, 0, "%s%d.attention.out_gemm", lp, l);
+    if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)))
         return st;
-    return DCL_OK;
+    dcl_prof_op(pr, DCL_OPC_LAYERNORM, ln_flops, ln_bytes, "%s%d.attention.layernorm", lp, l);
+    if ((st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, qx, w->ln1_g, w->ln1_b, NULL, mid)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_FFN, 0, 0, "%s%d.ffn.up_gemm", lp, l);
+    if ((st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_FFN, 6.0 * ti, 4.0 * (2.0 * ti + I), "%s%d.ffn.act", lp, l);
+    if ((st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_FFN, 0, 0, "%s%d.ffn.down_gemm", lp, l);
+    if ((st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)))
+        return st;
+    dcl_prof_op(pr, DCL_OPC_LAYERNORM, ln_flops, ln_bytes, "%s%d.ffn.layernorm", lp, l);
+    return dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_out, mid, w->ln2_g, w->ln2_b, NULL, y);
 }
 
 /* v2 conv layer after layer 0: y = LN(y + act(mask * conv(emb))) * mask */
@@ -318,17 +368,29 @@ static dcl_status conv_forward(dcl_session *s, cl_mem emb, cl_mem y)
     const unsigned B = (unsigned)s->B, L = (unsigned)s->L, T = B * L, H = (unsigned)c->hidden_size;
     const unsigned K = (unsigned)c->conv_kernel_size, pad = (K - 1) / 2;
     dcl_status st;
+    const double th = (double)T * H;
+    dcl_prof *pr = &s->prof;
     if (c->conv_groups == 1) {
-        if ((st = dcl_op_im2col(&s->ops, B, L, H, K, pad, emb, s->cols)) ||
-            (st = linear(s, T, H, (size_t)H * K, s->cols, m->conv_w, 0, s->tmp)) ||
-            (st = dcl_op_bias_act(&s->ops, T, H, s->tmp, m->conv_b, s->mask, c->conv_act)))
+        dcl_prof_op(pr, DCL_OPC_CONV, 0, 4.0 * (th + th * K), "conv.im2col");
+        if ((st = dcl_op_im2col(&s->ops, B, L, H, K, pad, emb, s->cols)))
+            return st;
+        dcl_prof_op(pr, DCL_OPC_CONV, 0, 0, "conv.gemm");
+        if ((st = linear(s, T, H, (size_t)H * K, s->cols, m->conv_w, 0, s->tmp)))
+            return st;
+        dcl_prof_op(pr, DCL_OPC_CONV, 7.0 * th, 4.0 * (2.0 * th + H + T), "conv.act");
+        if ((st = dcl_op_bias_act(&s->ops, T, H, s->tmp, m->conv_b, s->mask, c->conv_act)))
             return st;
     } else {
+        const double g = (double)c->conv_groups, cin = (double)H / g;
+        dcl_prof_op(pr, DCL_OPC_CONV, 2.0 * th * cin * K, 4.0 * (2.0 * th + H * cin * K + H), "conv.grouped");
         if ((st = dcl_op_conv_grouped(&s->ops, B, L, H, K, pad, (unsigned)c->conv_groups, emb, m->conv_w, m->conv_b,
-                                      s->tmp)) ||
-            (st = dcl_op_bias_act(&s->ops, T, H, s->tmp, NULL, s->mask, c->conv_act)))
+                                      s->tmp)))
+            return st;
+        dcl_prof_op(pr, DCL_OPC_CONV, 6.0 * th, 4.0 * (2.0 * th + T), "conv.act");
+        if ((st = dcl_op_bias_act(&s->ops, T, H, s->tmp, NULL, s->mask, c->conv_act)))
             return st;
     }
+    dcl_prof_op(pr, DCL_OPC_LAYERNORM, 10.0 * th, 4.0 * (3.0 * th + 2.0 * H + T), "conv.layernorm");
     return dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, NULL, y, m->conv_ln_g, m->conv_ln_b, s->mask, y);
 }
 
@@ -342,6 +404,7 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     double t0 = dcl_now();
     dcl_model *m = s->model;
     const dcl_config *c = &m->cfg;
+    dcl_prof_clear(&s->prof); /* a failing call leaves no records */
     dcl_status st = dcl_batch_check(s, b);
     if (st != DCL_OK)
         return st;
@@ -350,7 +413,6 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     if (err != CL_SUCCESS)
         return DCL_CL_FAIL(s->ctx, err, "clFinish");
     memset(&s->timings, 0, sizeof s->timings);
-    s->ops.kernel_seconds = 0;
     s->ops.launches = 0;
     s->B = b->batch;
     s->L = b->length;
@@ -361,28 +423,34 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
         s->h_types[t] = b->token_type_ids && c->type_vocab_size > 0 ? b->token_type_ids[t] : 0;
         s->h_mask[t] = b->attention_mask ? (float)(b->attention_mask[t] != 0) : 1.0f;
     }
-    if ((st = write_async(s, s->ids, T * sizeof(int32_t), s->h_ids)) ||
-        (st = write_async(s, s->types, T * sizeof(int32_t), s->h_types)) ||
-        (st = write_async(s, s->mask, T * sizeof(float), s->h_mask)))
+    if ((st = dcl_session_write(s, s->ids, T * sizeof(int32_t), s->h_ids)) ||
+        (st = dcl_session_write(s, s->types, T * sizeof(int32_t), s->h_types)) ||
+        (st = dcl_session_write(s, s->mask, T * sizeof(float), s->h_mask)))
         goto fail;
     if (m->ns && s->slot_L != (int)L) {
         dcl_rel_slot_table(c, (int)L, s->h_slot, &s->slot_min, &s->slot_count);
-        if ((st = write_async(s, s->slot, (2 * L - 1) * sizeof(int32_t), s->h_slot)))
+        if ((st = dcl_session_write(s, s->slot, (2 * L - 1) * sizeof(int32_t), s->h_slot)))
             goto fail;
         s->slot_L = (int)L;
     }
     /* embeddings */
     cl_mem x = s->h[0];
     cl_mem gather_out = E != H ? s->emb : x;
+    {
+        double adds = (c->position_biased_input ? 1.0 : 0.0) + (m->type_emb ? 1.0 : 0.0), te = (double)T * E;
+        dcl_prof_op(&s->prof, DCL_OPC_EMBEDDINGS, adds * te, 4.0 * (te * (2.0 + adds) + 2.0 * T), "embeddings.gather");
+    }
     if ((st = dcl_op_embed_gather(&s->ops, T, L, E, s->ids, s->types, m->word_emb,
                                   c->position_biased_input ? m->pos_emb : NULL, m->type_emb, gather_out)))
         goto fail;
+    dcl_prof_op(&s->prof, DCL_OPC_EMBEDDINGS, 0, 0, "embeddings.proj_gemm");
     if (E != H && (st = linear(s, T, H, E, s->emb, m->embed_proj, 0, x)))
         goto fail;
+    dcl_prof_op(&s->prof, DCL_OPC_LAYERNORM, 9.0 * T * H, 4.0 * (2.0 * T * H + 2.0 * H + T), "embeddings.layernorm");
     if ((st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, x, NULL, NULL, m->emb_ln_g, m->emb_ln_b, s->mask, x)))
         goto fail;
     if (o && o->hidden_states && o->hidden_states[0] &&
-        (st = read_async(s, x, 0, (size_t)T * H * sizeof(float), o->hidden_states[0])))
+        (st = dcl_session_read(s, x, 0, (size_t)T * H * sizeof(float), o->hidden_states[0])))
         goto fail;
     /* layers: x -> y through mid; the embedding output stays in h[0] until the conv has used it */
     int cur = 0;
@@ -395,26 +463,21 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
             goto fail;
         cur = nxt;
         if (o && o->hidden_states && o->hidden_states[l + 1] &&
-            (st = read_async(s, s->h[cur], 0, (size_t)T * H * sizeof(float), o->hidden_states[l + 1])))
+            (st = dcl_session_read(s, s->h[cur], 0, (size_t)T * H * sizeof(float), o->hidden_states[l + 1])))
             goto fail;
     }
     s->out = s->h[cur];
     s->prev = s->h[(cur + 2) % 3]; /* the input of the last layer: layer N-1's output */
     if (o && o->last_hidden_state &&
-        (st = read_async(s, s->out, 0, (size_t)T * H * sizeof(float), o->last_hidden_state)))
+        (st = dcl_session_read(s, s->out, 0, (size_t)T * H * sizeof(float), o->last_hidden_state)))
         goto fail;
     if (!finish)
         return DCL_OK;
-    err = clFinish(s->ctx->queue);
-    if (err != CL_SUCCESS) {
-        st = DCL_CL_FAIL(s->ctx, err, "clFinish");
+    if ((st = dcl_session_finish(s, t0)) != DCL_OK)
         goto fail;
-    }
-    s->timings.total_seconds = dcl_now() - t0;
-    s->timings.kernel_seconds = s->ops.kernel_seconds;
-    s->timings.kernel_launches = s->ops.launches;
     return DCL_OK;
 fail:
     (void)clFinish(s->ctx->queue); /* already failing: the first error is the one reported */
+    dcl_prof_clear(&s->prof);
     return st;
 }

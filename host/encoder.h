@@ -5,6 +5,7 @@
 #include "model.h"
 #include "gemm.h"
 #include "ops.h"
+#include "profile.h"
 
 struct dcl_session {
     dcl_model *model;
@@ -33,6 +34,7 @@ struct dcl_session {
     /* last call */
     int B, L;
     dcl_timings timings;
+    dcl_prof prof; /* with params.profile: the events of the last forward */
     /* task heads' workspace (host/heads.c), allocated at the first head call */
     void *heads_ws;
     void (*heads_ws_free)(void *);
@@ -55,7 +57,15 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
 /* Validates a batch against the session (nothing is written on failure). */
 dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b);
 
-/* A GEMM with the session's timing. */
+/* A GEMM, recorded when the session profiles. */
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp);
+
+/* Non-blocking copies on the session's queue, recorded when profiling is on. */
+dcl_status dcl_session_write(dcl_session *s, cl_mem m, size_t bytes, const void *host);
+dcl_status dcl_session_read(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host);
+
+/* The end of a forward, after the queue has finished: total time, and with profiling the event
+ * times of every operation. */
+dcl_status dcl_session_finish(dcl_session *s, double t0);
 
 #endif

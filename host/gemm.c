@@ -72,7 +72,7 @@ static int own_fits(const dcl_context *ctx, const dcl_gemm_args *g)
            g->lda <= UINT_MAX && g->ldb <= UINT_MAX && g->ldc <= UINT_MAX;
 }
 
-static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g)
+static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event)
 {
     cl_int err;
     dcl_status st;
@@ -113,7 +113,7 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g)
     }
     global[2] = batch;
     if (err == CL_SUCCESS)
-        err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, NULL);
+        err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, event);
     clReleaseKernel(k);
     if (err != CL_SUCCESS)
         return dcl_fail(ctx, err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
@@ -163,24 +163,29 @@ static dcl_status gemm_fail(dcl_context *ctx, CLBlastStatusCode s, const dcl_gem
 
 dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp)
 {
+    return dcl_gemm_event(ctx, g, temp, NULL);
+}
+
+dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp, cl_event *event)
+{
     CLBlastTranspose ta = g->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastTranspose tb = g->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
     CLBlastStatusCode s;
     if (g->m == 0 || g->n == 0)
         return DCL_OK;
     if (own_fits(ctx, g) && g->k > 0)
-        return own_gemm(ctx, g);
+        return own_gemm(ctx, g, event);
     if (g->batch > 1) {
         s = CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor, ta, tb, g->m, g->n, g->k, g->alpha, g->a, g->a_off,
                                        g->lda, g->a_stride, g->b, g->b_off, g->ldb, g->b_stride, g->beta, g->c,
-                                       g->c_off, g->ldc, g->c_stride, g->batch, &ctx->queue, NULL);
+                                       g->c_off, g->ldc, g->c_stride, g->batch, &ctx->queue, event);
     } else if (temp) {
         s = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, g->m, g->n, g->k, g->alpha, g->a, g->a_off,
                                        g->lda, g->b, g->b_off, g->ldb, g->beta, g->c, g->c_off, g->ldc, &ctx->queue,
-                                       NULL, temp);
+                                       event, temp);
     } else {
         s = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, g->m, g->n, g->k, g->alpha, g->a, g->a_off, g->lda, g->b,
-                         g->b_off, g->ldb, g->beta, g->c, g->c_off, g->ldc, &ctx->queue, NULL);
+                         g->b_off, g->ldb, g->beta, g->c, g->c_off, g->ldc, &ctx->queue, event);
     }
     return s == CLBlastSuccess ? DCL_OK : gemm_fail(ctx, s, g);
 }
@@ -224,4 +229,13 @@ dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, 
     dcl_gemm_args g = dcl_linear_args(m, n, k, x, x_off, w, w_off, y, y_off);
     g.beta = beta;
     return dcl_gemm(ctx, &g, temp);
+}
+
+const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g)
+{
+    if (own_fits(ctx, g) && g->k > 0)
+        return g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
+    if (g->batch > 1)
+        return "CLBlastSgemmStridedBatched";
+    return "CLBlastSgemm";
 }

@@ -25,6 +25,8 @@ void dcl_gemm_init(dcl_context *ctx);
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
  * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */
 dcl_status dcl_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp);
+/* The same; event: NULL, or where the event of its (last) kernel goes. */
+dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp, cl_event *event);
 
 /* Bytes of temporary buffer CLBlast needs for a non-batched GEMM of this shape (0 if none). */
 dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *bytes);
@@ -36,6 +38,9 @@ dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_o
 /* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y). */
 dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                       float beta, cl_mem y, size_t y_off, cl_mem temp);
+
+/* Name of the kernel or CLBlast routine dcl_gemm() runs for these arguments (for profiles). */
+const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g);
 
 /* Text of a CLBlast status code. */
 const char *dcl_clblast_status_name(int code);

@@ -132,14 +132,12 @@ static dcl_status linear(dcl_session *s, heads_ws *w, size_t m, size_t n, size_t
 
 static dcl_status write_async(dcl_session *s, cl_mem m, size_t bytes, const void *host)
 {
-    cl_int err = clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueWriteBuffer");
+    return dcl_session_write(s, m, bytes, host);
 }
 
 static dcl_status read_async(dcl_session *s, cl_mem m, size_t off, size_t bytes, void *host)
 {
-    cl_int err = clEnqueueReadBuffer(s->ctx->queue, m, CL_FALSE, off, bytes, host, 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(s->ctx, err, "clEnqueueReadBuffer");
+    return dcl_session_read(s, m, off, bytes, host);
 }
 
 /* Checks the batch, gets the workspace, enqueues the encoder (no wait). */
@@ -151,21 +149,19 @@ static dcl_status begin(dcl_session *s, const dcl_batch *b, heads_ws **w, double
         st = ws_get(s, w);
     if (st == DCL_OK)
         st = dcl_encoder_run(s, b, NULL, 0);
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, 0, 0, "head");
     return st;
 }
 
 /* Waits for the queue once; on an error, still drains it so that no transfer is left pending. */
 static dcl_status end(dcl_session *s, dcl_status st, double t0)
 {
-    cl_int err = clFinish(s->ctx->queue);
-    if (st != DCL_OK)
+    if (st != DCL_OK) {
+        clFinish(s->ctx->queue);
+        dcl_prof_clear(&s->prof);
         return st;
-    if (err != CL_SUCCESS)
-        return DCL_CL_FAIL(s->ctx, err, "clFinish");
-    s->timings.total_seconds = dcl_now() - t0;
-    s->timings.kernel_seconds = s->ops.kernel_seconds;
-    s->timings.kernel_launches = s->ops.launches;
-    return DCL_OK;
+    }
+    return dcl_session_finish(s, t0);
 }
 
 /* Gathers rows[i] of src [*, H] into w->g (n rows), from host indices already in w->h_rows. */
@@ -193,10 +189,12 @@ static dcl_status run_emd(dcl_session *s, heads_ws *w, cl_mem *result)
     cl_mem q = s->h[3];
     int last = c->num_layers - 1;
     dcl_status st;
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, (double)B * L * H, 4.0 * (3.0 * B * L * H + B * L), "emd.query");
     if ((st = dcl_op_embed_gather(&s->ops, B * L, L, H, w->iota, NULL, s->prev, m->pos_emb, NULL, q)) ||
         (st = dcl_layer_run(s, last, q, s->prev, free3, s->out, NULL)) ||
         (st = dcl_layer_run(s, last, free3, s->prev, q, s->out, NULL)))
         return st;
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, 0, 0, "head");
     *result = q;
     return DCL_OK;
 }

@@ -335,8 +335,12 @@ static dcl_status load_weights(loader *ld)
                                        rel_ln_b, NULL, rln)))
                 goto layers_out;
         } else {
+            cl_int err = clRetainMemObject(rel);
+            if (err != CL_SUCCESS) {
+                st = DCL_CL_FAIL(NULL, err, "clRetainMemObject");
+                goto layers_out;
+            }
             rln = rel;
-            clRetainMemObject(rln);
         }
     }
     for (int l = 0; l < c->num_layers; l++) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "program.h"
+#include "profile.h"
 #include "tuning.h"
 
 void dcl_ops_tuning(const dcl_context *ctx, size_t *ln_wg, size_t *att_wg)
@@ -125,20 +126,14 @@ static dcl_status launch(dcl_ops *o, argset *a, const char *name, cl_uint dims, 
     for (cl_uint d = 0; d < dims; d++)
         if (global[d] == 0)
             return DCL_OK;
-    double t0 = o->sync ? dcl_now() : 0;
-    cl_int err = clEnqueueNDRangeKernel(o->ctx->queue, a->k, dims, NULL, global, local, 0, NULL, NULL);
+    cl_int err = clEnqueueNDRangeKernel(o->ctx->queue, a->k, dims, NULL, global, local, 0, NULL,
+                                        dcl_prof_kernel(o->prof, name, dims, global, local));
     if (err != CL_SUCCESS)
         return dcl_fail(o->ctx, err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
                                     ? DCL_ERR_DEVICE_MEMORY
                                     : DCL_ERR_OPENCL,
                         "clEnqueueNDRangeKernel(%s) failed: %s (%d)", name, dcl_cl_error_name(err), (int)err);
     o->launches++;
-    if (o->sync) {
-        err = clFinish(o->ctx->queue);
-        o->kernel_seconds += dcl_now() - t0;
-        if (err != CL_SUCCESS)
-            return DCL_CL_FAIL(o->ctx, err, "clFinish");
-    }
     return DCL_OK;
 }
 

@@ -13,10 +13,7 @@ typedef struct dcl_ops {
         conv_grouped;
     size_t ln_wg, att_wg, ew_local; /* work-group sizes from the tuning */
     cl_mem dummy; /* stands in for optional buffers that are off */
-    /* per-op timing (session profiling): when `sync` is set every launcher waits for its kernel
-     * and adds the wall time to `kernel_seconds` */
-    int sync;
-    double kernel_seconds;
+    struct dcl_prof *prof; /* the session's profiling records (host/profile.h), or NULL */
     unsigned launches;
 } dcl_ops;
 

@@ -20,133 +20,107 @@ static void bytes_to_unicode(uint32_t map[256])
     }
 }
 
-dcl_status tok_bpe_load(dcl_tokenizer *tok, const char *vocab_path, const char *merges_path)
+dcl_status tok_bpe_set_vocab(dcl_tokenizer *tok, const cJSON *root, const char *what)
 {
-    char *text = NULL;
-    size_t len = 0;
-    dcl_status st = dcl_read_file(NULL, vocab_path, &text, &len);
-    if (st != DCL_OK)
-        return st;
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a JSON object of token -> id", vocab_path);
-    }
+    if (!cJSON_IsObject(root))
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a JSON object of token -> id", what);
     size_t n = 0, blob = 0;
     int64_t max_id = -1;
-    for (cJSON *it = root->child; it; it = it->next) {
+    for (const cJSON *it = root->child; it; it = it->next) {
         if (!cJSON_IsNumber(it) || !it->string || it->valuedouble < 0 || it->valuedouble > 2e9 ||
-            it->valuedouble != (double)(int64_t)it->valuedouble) {
-            cJSON_Delete(root);
-            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: entry %zu is not token: id", vocab_path, n);
-        }
+            it->valuedouble != (double)(int64_t)it->valuedouble)
+            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: entry %zu is not token: id", what, n);
         if ((int64_t)it->valuedouble > max_id)
             max_id = (int64_t)it->valuedouble;
         blob += strlen(it->string) + 1;
         n++;
     }
-    if (n == 0) {
-        cJSON_Delete(root);
-        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: empty vocabulary", vocab_path);
-    }
-    if ((size_t)max_id >= n) {
-        /* ids are 0..n-1 in a vocab.json: an id past its entries would size the table */
-        cJSON_Delete(root);
-        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: id %lld, but the file has only %zu entries", vocab_path,
+    if (n == 0)
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: empty vocabulary", what);
+    /* ids index an array: a few holes are fine, a vocabulary that is mostly holes is not */
+    if ((uint64_t)max_id >= 2 * (uint64_t)n + 1024)
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: id %lld is far beyond the %zu tokens of the vocabulary", what,
                         (long long)max_id, n);
-    }
     tok->n_model = tok->n_vocab = (size_t)max_id + 1;
     tok->vocab = calloc(tok->n_vocab, sizeof *tok->vocab);
     tok->vocab_blob = malloc(blob);
-    if (!tok->vocab || !tok->vocab_blob || tok_strmap_init(&tok->model_ids, n)) {
-        cJSON_Delete(root);
-        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", vocab_path);
-    }
+    if (!tok->vocab || !tok->vocab_blob || tok_strmap_init(&tok->model_ids, n))
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
     size_t o = 0;
-    for (cJSON *it = root->child; it; it = it->next) {
+    for (const cJSON *it = root->child; it; it = it->next) {
         size_t l = strlen(it->string);
         int32_t id = (int32_t)it->valuedouble;
         memcpy(tok->vocab_blob + o, it->string, l + 1);
         if (!tok->vocab[id])
             tok->vocab[id] = tok->vocab_blob + o;
-        if (tok_strmap_put(&tok->model_ids, tok->vocab_blob + o, l, id)) {
-            cJSON_Delete(root);
-            return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", vocab_path);
-        }
+        if (tok_strmap_put(&tok->model_ids, tok->vocab_blob + o, l, id))
+            return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
         o += l + 1;
     }
-    cJSON_Delete(root);
-
     bytes_to_unicode(tok->byte_char);
     for (int b = 0; b < 256; b++) {
         char buf[4];
         size_t k = tok_utf8_put(buf, tok->byte_char[b]);
         tok->byte_id[b] = tok_strmap_get(&tok->model_ids, buf, k);
     }
+    if (tok_pairmap_init(&tok->merges, 1024))
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
+    tok->kind = TOK_BPE;
+    return DCL_OK;
+}
 
-    st = dcl_read_file(NULL, merges_path, &text, &len);
+dcl_status tok_bpe_add_merge(dcl_tokenizer *tok, const char *a, size_t la, const char *b, size_t lb, int32_t rank,
+                             const char *what, size_t index)
+{
+    int32_t ia = tok_strmap_get(&tok->model_ids, a, la);
+    int32_t ib = tok_strmap_get(&tok->model_ids, b, lb);
+    char stack[256], *tmp = la + lb <= sizeof stack ? stack : malloc(la + lb);
+    if (!tmp)
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
+    memcpy(tmp, a, la);
+    memcpy(tmp + la, b, lb);
+    int32_t m = tok_strmap_get(&tok->model_ids, tmp, la + lb);
+    if (tmp != stack)
+        free(tmp);
+    if (ia < 0 || ib < 0 || m < 0)
+        return dcl_fail(NULL, DCL_ERR_FORMAT, "%s:%zu: merge of tokens that are not in the vocabulary", what, index);
+    if (tok_pairmap_put(&tok->merges, ia, ib, rank, m))
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", what);
+    return DCL_OK;
+}
+
+dcl_status tok_bpe_load(dcl_tokenizer *tok, const char *vocab, size_t vocab_len, const char *vocab_path,
+                        const char *merges, size_t merges_len, const char *merges_path)
+{
+    cJSON *root = cJSON_ParseWithLength(vocab, vocab_len);
+    dcl_status st = tok_bpe_set_vocab(tok, root, vocab_path);
+    cJSON_Delete(root);
     if (st != DCL_OK)
         return st;
-    if (tok_pairmap_init(&tok->merges, 1024)) {
-        free(text);
-        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
-    }
     size_t pos = 0, lineno = 0;
     int32_t rank = 0;
-    char *tmp = NULL;
-    size_t tmp_cap = 0;
-    while (pos < len) {
+    while (pos < merges_len) {
         size_t e = pos;
-        while (e < len && text[e] != '\n')
+        while (e < merges_len && merges[e] != '\n')
             e++;
         size_t le = e;
-        if (le > pos && text[le - 1] == '\r')
+        if (le > pos && merges[le - 1] == '\r')
             le--;
         lineno++;
-        const char *line = text + pos;
+        const char *line = merges + pos;
         size_t ll = le - pos;
         pos = e + 1;
         if (ll == 0 || (lineno == 1 && ll >= 8 && !memcmp(line, "#version", 8)))
             continue;
         const char *sp = memchr(line, ' ', ll);
-        if (!sp || memchr(sp + 1, ' ', ll - (size_t)(sp + 1 - line))) {
-            free(text);
-            free(tmp);
+        if (!sp || memchr(sp + 1, ' ', ll - (size_t)(sp + 1 - line)))
             return dcl_fail(NULL, DCL_ERR_FORMAT, "%s:%zu: a merge is two tokens separated by one space",
                             merges_path, lineno);
-        }
-        size_t la = (size_t)(sp - line), lb = ll - la - 1;
-        int32_t a = tok_strmap_get(&tok->model_ids, line, la);
-        int32_t b = tok_strmap_get(&tok->model_ids, sp + 1, lb);
-        if (la + lb + 1 > tmp_cap) {
-            tmp_cap = la + lb + 64;
-            char *t2 = realloc(tmp, tmp_cap);
-            if (!t2) {
-                free(text);
-                free(tmp);
-                return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
-            }
-            tmp = t2;
-        }
-        memcpy(tmp, line, la);
-        memcpy(tmp + la, sp + 1, lb);
-        int32_t m = tok_strmap_get(&tok->model_ids, tmp, la + lb);
-        if (a < 0 || b < 0 || m < 0) {
-            free(text);
-            free(tmp);
-            return dcl_fail(NULL, DCL_ERR_FORMAT, "%s:%zu: merge of tokens that are not in the vocabulary",
-                            merges_path, lineno);
-        }
-        if (tok_pairmap_put(&tok->merges, a, b, rank++, m)) {
-            free(text);
-            free(tmp);
-            return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", merges_path);
-        }
+        size_t la = (size_t)(sp - line);
+        st = tok_bpe_add_merge(tok, line, la, sp + 1, ll - la - 1, rank++, merges_path, lineno);
+        if (st != DCL_OK)
+            return st;
     }
-    free(text);
-    free(tmp);
-    tok->kind = TOK_BPE;
     return DCL_OK;
 }
 

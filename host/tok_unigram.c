@@ -76,13 +76,42 @@ static float bits_to_float(uint32_t u)
     return f;
 }
 
-dcl_status tok_unigram_load(dcl_tokenizer *tok, const char *path)
+dcl_status tok_unigram_init(dcl_tokenizer *tok, size_t n, size_t blob)
 {
-    char *data = NULL;
-    size_t len = 0;
-    dcl_status st = dcl_read_file(NULL, path, &data, &len);
-    if (st != DCL_OK)
-        return st;
+    tok->vocab = calloc(n ? n : 1, sizeof *tok->vocab);
+    tok->scores = malloc((n ? n : 1) * sizeof *tok->scores);
+    tok->vocab_blob = malloc(blob ? blob : 1);
+    if (!tok->vocab || !tok->scores || !tok->vocab_blob || tok_strmap_init(&tok->model_ids, n))
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "tokenizer: out of memory (unigram vocabulary)");
+    tok->blob_used = 0;
+    tok->min_score = 1e300;
+    tok->max_piece_len = 0;
+    tok->n_model = tok->n_vocab = n;
+    tok->kind = TOK_UNIGRAM;
+    return DCL_OK;
+}
+
+int tok_unigram_put(dcl_tokenizer *tok, size_t i, const char *piece, size_t plen, double score)
+{
+    char *dst = tok->vocab_blob + tok->blob_used;
+    memcpy(dst, piece, plen);
+    dst[plen] = 0;
+    tok->blob_used += plen + 1;
+    tok->vocab[i] = dst;
+    tok->scores[i] = score;
+    if (score < tok->min_score)
+        tok->min_score = score;
+    if (plen > tok->max_piece_len)
+        tok->max_piece_len = plen;
+    /* the first piece of a text keeps its id (as a vocab.index() lookup finds it) */
+    if (tok_strmap_get(&tok->model_ids, dst, plen) < 0 && tok_strmap_put(&tok->model_ids, dst, plen, (int32_t)i))
+        return -1;
+    return 0;
+}
+
+dcl_status tok_unigram_load(dcl_tokenizer *tok, const char *data, size_t len, const char *path)
+{
+    dcl_status st;
     pb b = {(const unsigned char *)data, (const unsigned char *)data + len};
     size_t n = 0, blob = 0;
     int64_t unk_id = 0, model_type = 1;
@@ -127,23 +156,14 @@ dcl_status tok_unigram_load(dcl_tokenizer *tok, const char *path)
     }
     if (n == 0)
         goto bad;
-    if (model_type != 1) {
-        free(data);
+    if (model_type != 1)
         return dcl_fail(NULL, DCL_ERR_UNSUPPORTED, "%s: SentencePiece model type %lld is not unigram", path,
                         (long long)model_type);
-    }
-    tok->vocab = calloc(n, sizeof *tok->vocab);
-    tok->scores = malloc(n * sizeof *tok->scores);
-    tok->vocab_blob = malloc(blob ? blob : 1);
-    if (!tok->vocab || !tok->scores || !tok->vocab_blob || tok_strmap_init(&tok->model_ids, n)) {
-        free(data);
-        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
-    }
+    if ((st = tok_unigram_init(tok, n, blob)) != DCL_OK)
+        return st;
     /* pass 2: pieces and scores */
     b.p = (const unsigned char *)data;
-    size_t i = 0, o = 0;
-    tok->min_score = 1e300;
-    tok->max_piece_len = 0;
+    size_t i = 0;
     while (b.p < b.end) {
         uint32_t f, w;
         pb sub = {0};
@@ -167,33 +187,15 @@ dcl_status tok_unigram_load(dcl_tokenizer *tok, const char *path)
                 score = (double)bits_to_float((uint32_t)v2);
             }
         }
-        if (tok_utf8_check(piece, plen) != plen) {
-            free(data);
+        if (tok_utf8_check(piece, plen) != plen)
             return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: piece %zu is not valid UTF-8", path, i);
-        }
-        memcpy(tok->vocab_blob + o, piece, plen);
-        tok->vocab_blob[o + plen] = 0;
-        tok->vocab[i] = tok->vocab_blob + o;
-        tok->scores[i] = score;
-        if (score < tok->min_score)
-            tok->min_score = score;
-        if (plen > tok->max_piece_len)
-            tok->max_piece_len = plen;
-        if (tok_strmap_get(&tok->model_ids, tok->vocab[i], plen) < 0 &&
-            tok_strmap_put(&tok->model_ids, tok->vocab[i], plen, (int32_t)i)) {
-            free(data);
+        if (tok_unigram_put(tok, i, piece, plen, score))
             return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "%s: out of memory", path);
-        }
-        o += plen + 1;
         i++;
     }
-    free(data);
-    tok->n_model = tok->n_vocab = n;
     tok->unk_model_id = (unk_id >= 0 && (size_t)unk_id < n) ? (int32_t)unk_id : 0;
-    tok->kind = TOK_UNIGRAM;
     return DCL_OK;
 bad:
-    free(data);
     return dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a SentencePiece model (malformed protobuf)", path);
 }
 

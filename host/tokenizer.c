@@ -1,4 +1,4 @@
-/* Tokenizer folders: loading, added tokens, the pipelines, post-processing, truncation,
+/* Tokenizers: configuration and added tokens, the pipelines, post-processing, truncation,
  * padding, decoding. See tokenizer.h for what is reproduced. */
 #include "tokenizer.h"
 
@@ -50,8 +50,10 @@ void tok_free(dcl_tokenizer *tok)
         return;
     for (size_t i = tok->n_model; i < tok->n_vocab; i++)
         free(tok->vocab[i]);
-    for (size_t i = 0; i < tok->n_added; i++)
+    for (size_t i = 0; i < tok->n_added; i++) {
         free(tok->added[i].content);
+        free(tok->added[i].ncontent);
+    }
     free(tok->added);
     free(tok->vocab);
     free(tok->vocab_blob);
@@ -62,37 +64,6 @@ void tok_free(dcl_tokenizer *tok)
 }
 
 /* ---- configuration ------------------------------------------------------------------------ */
-
-static cJSON *read_json(const char *dir, const char *name, dcl_status *st)
-{
-    *st = DCL_OK;
-    char *path = dcl_path_join(dir, name);
-    if (!path) {
-        *st = OOM("path");
-        return NULL;
-    }
-    if (!dcl_file_exists(path)) {
-        free(path);
-        return NULL;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    *st = dcl_read_file(NULL, path, &text, &len);
-    if (*st != DCL_OK) {
-        free(path);
-        return NULL;
-    }
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!j || !cJSON_IsObject(j)) {
-        cJSON_Delete(j);
-        *st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: not a JSON object", path);
-        free(path);
-        return NULL;
-    }
-    free(path);
-    return j;
-}
 
 /* A token setting: a string, or an object with "content". */
 static const char *token_string(const cJSON *v)
@@ -140,11 +111,6 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
         id = tok_strmap_get(&tok->model_ids, content, len);
     if (id < 0)
         id = (int32_t)tok->n_vocab;
-    if ((size_t)id >= tok->n_vocab + tok->id_budget)
-        return dcl_fail(NULL, DCL_ERR_FORMAT,
-                        "tokenizer: added token \"%s\" has id %d, beyond the %zu ids that the model and the "
-                        "files' %zu added tokens can have", content, (int)id, tok->n_vocab + tok->id_budget,
-                        tok->id_budget);
     if ((size_t)id >= tok->n_vocab) {
         size_t nv = (size_t)id + 1;
         char **v = realloc(tok->vocab, nv * sizeof *v);
@@ -152,7 +118,6 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
             return OOM("vocabulary");
         memset(v + tok->n_vocab, 0, (nv - tok->n_vocab) * sizeof *v);
         tok->vocab = v;
-        tok->id_budget -= nv - tok->n_vocab < tok->id_budget ? nv - tok->n_vocab : tok->id_budget;
         tok->n_vocab = nv;
     }
     if (!tok->vocab[id]) {
@@ -176,34 +141,42 @@ static dcl_status add_token(dcl_tokenizer *tok, const char *content, int32_t id,
     t->lstrip = lstrip;
     t->rstrip = rstrip;
     t->single_word = single_word;
+    t->normalized = -1;
+    t->ncontent = NULL;
+    t->nlen = 0;
     tok->n_added++;
     return DCL_OK;
 }
 
-static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
+dcl_status tok_add_token(dcl_tokenizer *tok, const char *content, int32_t id, int special, int lstrip, int rstrip,
+                         int single_word, int normalized)
 {
-    dcl_status st;
-    cJSON *cfg = read_json(dir, "tokenizer_config.json", &st);
-    if (st != DCL_OK)
-        return st;
-    cJSON *map = read_json(dir, "special_tokens_map.json", &st);
-    if (st != DCL_OK) {
-        cJSON_Delete(cfg);
-        return st;
-    }
-    cJSON *added = read_json(dir, "added_tokens.json", &st);
-    if (st != DCL_OK) {
-        cJSON_Delete(cfg);
-        cJSON_Delete(map);
-        return st;
-    }
-    /* added ids: at most one per entry of the files past the model's vocabulary, so that an id
-     * cannot size the vocabulary beyond what the files hold */
-    tok->id_budget = 5 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder")) +
-                     (size_t)cJSON_GetArraySize(added) +
-                     (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens"));
+    dcl_status st = add_token(tok, content, id, special, lstrip, rstrip, single_word);
+    size_t len = strlen(content);
+    for (size_t i = 0; st == DCL_OK && i < tok->n_added; i++)
+        if (tok->added[i].len == len && !memcmp(tok->added[i].content, content, len))
+            tok->added[i].normalized = normalized;
+    return st;
+}
+
+dcl_status tok_load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *map, const cJSON *added,
+                            const char *dir)
+{
+    dcl_status st = DCL_OK;
+    /* added ids take the model's ids or the ones right after it: at most one new id per entry of
+     * these files, so that an id cannot size the vocabulary table beyond what the files hold */
+    const size_t id_limit =
+        tok->n_vocab + 8 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder")) +
+        (size_t)cJSON_GetArraySize(added) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "extra_special_tokens")) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "additional_special_tokens")) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens"));
     tok->do_lower_case = json_bool(cfg, "do_lower_case", 0);
     tok->split_by_punct = json_bool(cfg, "split_by_punct", 0);
+    /* transformers skips the clean-up for BPE unless told to anyway */
+    tok->clean_up_spaces = json_bool(cfg, "clean_up_tokenization_spaces", 0) &&
+                           (tok->kind != TOK_BPE ||
+                            json_bool(cfg, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", 0));
     tok->add_prefix_space = json_bool(cfg, "add_prefix_space", tok->kind == TOK_UNIGRAM);
     const cJSON *mml = cJSON_GetObjectItemCaseSensitive(cfg, "model_max_length");
     if (cJSON_IsNumber(mml) && mml->valuedouble > 0 && mml->valuedouble < 1e15)
@@ -220,8 +193,14 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: bad added_tokens_decoder entry", dir);
                 break;
             }
-            st = add_token(tok, c, (int32_t)id, json_bool(it, "special", 0), json_bool(it, "lstrip", 0),
-                           json_bool(it, "rstrip", 0), json_bool(it, "single_word", 0));
+            if ((size_t)id >= id_limit) {
+                st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: added token id %ld is beyond the %zu "
+                              "ids that the vocabulary and the added tokens can have", dir, id, id_limit);
+                break;
+            }
+            st = tok_add_token(tok, c, (int32_t)id, json_bool(it, "special", 0), json_bool(it, "lstrip", 0),
+                               json_bool(it, "rstrip", 0), json_bool(it, "single_word", 0),
+                               json_bool(it, "normalized", -1));
         }
     }
     if (added && st == DCL_OK) {
@@ -229,6 +208,12 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
             if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble <= INT32_MAX) ||
                 it->valuedouble != (double)(int32_t)it->valuedouble) {
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/added_tokens.json: bad entry", dir);
+                break;
+            }
+            if ((size_t)it->valuedouble >= id_limit) {
+                st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/added_tokens.json: id %.0f of \"%s\" is beyond the %zu ids "
+                              "that the vocabulary and the added tokens can have", dir, it->valuedouble, it->string,
+                              id_limit);
                 break;
             }
             st = add_token(tok, it->string, (int32_t)it->valuedouble, 0, 0, 0, 0);
@@ -255,8 +240,18 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         if (st == DCL_OK)
             *ids[k] = lookup_any(tok, s, strlen(s));
     }
+    /* extra special tokens of tokenizer_config.json (transformers 5 writes them) */
+    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(cfg, "extra_special_tokens");
+    if (!cJSON_IsArray(extra) || !cJSON_GetArraySize(extra))
+        extra = cJSON_GetObjectItemCaseSensitive(cfg, "additional_special_tokens");
+    if (cJSON_IsArray(extra))
+        for (const cJSON *it = extra->child; it && st == DCL_OK; it = it->next) {
+            const char *s = token_string(it);
+            if (s)
+                st = add_token(tok, s, -1, 1, 0, 0, 0);
+        }
     /* additional special tokens */
-    const cJSON *extra = cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens");
+    extra = cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens");
     if (cJSON_IsArray(extra))
         for (const cJSON *it = extra->child; it && st == DCL_OK; it = it->next) {
             const char *s = token_string(it);
@@ -270,77 +265,46 @@ static dcl_status load_configs(dcl_tokenizer *tok, const char *dir)
         if (mid >= 0 && tok->scores[mid] == 0.0)
             tok->unk_model_id = mid;
     }
-    cJSON_Delete(cfg);
-    cJSON_Delete(map);
-    cJSON_Delete(added);
     return st;
-}
-
-dcl_status tok_load(const char *dir, dcl_tokenizer **out)
-{
-    *out = NULL;
-    if (!dcl_file_exists(dir))
-        return dcl_fail(NULL, DCL_ERR_IO, "%s: no such tokenizer folder", dir);
-    dcl_tokenizer *tok = calloc(1, sizeof *tok);
-    if (!tok)
-        return OOM("tokenizer");
-    tok->cls_id = tok->sep_id = tok->pad_id = tok->mask_id = tok->unk_id = -1;
-    char *spm = dcl_path_join(dir, "spm.model");
-    char *vocab = dcl_path_join(dir, "vocab.json");
-    char *merges = dcl_path_join(dir, "merges.txt");
-    dcl_status st;
-    if (!spm || !vocab || !merges)
-        st = OOM("path");
-    else if (dcl_file_exists(spm))
-        st = tok_unigram_load(tok, spm);
-    else if (dcl_file_exists(vocab) && dcl_file_exists(merges))
-        st = tok_bpe_load(tok, vocab, merges);
-    else
-        st = dcl_fail(NULL, DCL_ERR_IO, "%s: no spm.model, nor vocab.json and merges.txt", dir);
-    free(spm);
-    free(vocab);
-    free(merges);
-    if (st == DCL_OK)
-        st = load_configs(tok, dir);
-    if (st != DCL_OK) {
-        tok_free(tok);
-        return st;
-    }
-    *out = tok;
-    return DCL_OK;
 }
 
 /* ---- encoding ----------------------------------------------------------------------------- */
 
-/* The model pipeline of one segment [off, off+len) of the text (no added token inside). */
-static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, size_t off, size_t len,
-                                 tok_seq *seq)
+/* The normalizers, in order. 0 or -1 (memory). */
+static int apply_norms(const dcl_tokenizer *tok, tok_nstr *ns)
 {
-    tok_nstr ns;
-    if (tok_nstr_init(&ns, text + off, len))
-        return OOM("text");
-    for (size_t i = 0; i < 2 * ns.len; i++)
-        ns.a[i] += (uint32_t)off;
+    for (size_t k = 0; k < tok->n_norms; k++) {
+        int rc = 0;
+        switch (tok->norms[k]) {
+        case TOK_NORM_LOWERCASE: rc = tok_nstr_lowercase(ns); break;
+        case TOK_NORM_REPLACE_WS: rc = tok_nstr_replace_ws(ns); break;
+        case TOK_NORM_NFC: rc = tok_nstr_nfc(ns); break;
+        case TOK_NORM_RSTRIP: tok_nstr_rstrip(ns); break;
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* Pre-tokenizer and model on a normalized string. */
+static dcl_status model_pipeline(const dcl_tokenizer *tok, tok_nstr *ns, tok_seq *seq)
+{
     dcl_status st = DCL_OK;
     if (tok->kind == TOK_UNIGRAM) {
-        if ((tok->do_lower_case && tok_nstr_lowercase(&ns)) || tok_nstr_replace_ws(&ns) || tok_nstr_nfc(&ns)) {
-            tok_nstr_free(&ns);
-            return OOM("normalizer");
-        }
-        tok_nstr_rstrip(&ns);
         /* pieces: the whole string, or split around punctuation (isolated) */
         size_t ps = 0;
-        while (ps < ns.len && st == DCL_OK) {
-            size_t pe = ns.len;
+        while (ps < ns->len && st == DCL_OK) {
+            size_t pe = ns->len;
             if (tok->split_by_punct) {
                 uint32_t cp;
-                size_t k = tok_utf8_next(ns.s + ps, ns.len - ps, &cp);
+                size_t k = tok_utf8_next(ns->s + ps, ns->len - ps, &cp);
                 if (tok_is_punctuation(cp)) {
                     pe = ps + k;
                 } else {
                     pe = ps + k;
-                    while (pe < ns.len) {
-                        size_t k2 = tok_utf8_next(ns.s + pe, ns.len - pe, &cp);
+                    while (pe < ns->len) {
+                        size_t k2 = tok_utf8_next(ns->s + pe, ns->len - pe, &cp);
                         if (tok_is_punctuation(cp))
                             break;
                         pe += k2;
@@ -348,13 +312,13 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
                 }
             }
             tok_nstr piece;
-            if (tok_nstr_init(&piece, ns.s + ps, pe - ps)) {
+            if (tok_nstr_init(&piece, ns->s + ps, pe - ps)) {
                 st = OOM("piece");
                 break;
             }
-            memcpy(piece.a, ns.a + 2 * ps, (pe - ps) * 2 * sizeof *piece.a);
+            memcpy(piece.a, ns->a + 2 * ps, (pe - ps) * 2 * sizeof *piece.a);
             /* prepend scheme: always, or "first" (only the piece at the very start of the text) */
-            int prepend = tok->add_prefix_space || piece.a[0] == 0;
+            int prepend = tok->prepend == TOK_PREPEND_ALWAYS || (tok->prepend == TOK_PREPEND_FIRST && piece.a[0] == 0);
             if (tok_nstr_metaspace(&piece, prepend)) {
                 tok_nstr_free(&piece);
                 st = OOM("metaspace");
@@ -373,25 +337,107 @@ static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, siz
             ps = pe;
         }
     } else {
-        if (tok->add_prefix_space && ns.len > 0 && ns.s[0] != ' ') {
+        if (tok->add_prefix_space && ns->len > 0 && ns->s[0] != ' ') {
             uint32_t first;
-            size_t k = tok_utf8_next(ns.s, ns.len, &first);
+            size_t k = tok_utf8_next(ns->s, ns->len, &first);
             uint32_t cps[2] = {' ', first};
             int32_t chg[2] = {0, 1};
-            if (tok_nstr_transform(&ns, 0, k, cps, chg, 2, 0)) {
-                tok_nstr_free(&ns);
+            if (tok_nstr_transform(ns, 0, k, cps, chg, 2, 0))
                 return OOM("prefix space");
-            }
         }
         size_t i = 0;
-        while (i < ns.len && st == DCL_OK) {
-            size_t k = tok_gpt2_piece(ns.s + i, ns.len - i);
-            st = tok_bpe_encode_word(tok, ns.s + i, k, seq, ns.a + 2 * i);
+        while (i < ns->len && st == DCL_OK) {
+            size_t k = tok_gpt2_piece(ns->s + i, ns->len - i);
+            st = tok_bpe_encode_word(tok, ns->s + i, k, seq, ns->a + 2 * i);
             i += k;
         }
     }
+    return st;
+}
+
+static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, size_t len, size_t from,
+                                   size_t *at, int normalized);
+static size_t ws_before(const char *text, size_t start, size_t limit);
+static size_t ws_after(const char *text, size_t len, size_t end);
+
+/* Splits a normalized string around the added tokens matched in it (normalized ones), and runs
+ * the pre-tokenizer and the model on the rest. */
+static dcl_status split_normalized(const dcl_tokenizer *tok, tok_nstr *ns, tok_seq *seq)
+{
+    size_t pos = 0;
+    while (pos < ns->len) {
+        size_t at = ns->len;
+        const tok_added *a = next_added(tok, ns->s, ns->len, pos, &at, 1);
+        size_t seg_end = a ? at : ns->len;
+        size_t tok_end = a ? at + a->nlen : ns->len;
+        if (a && a->lstrip)
+            seg_end = ws_before(ns->s, at, pos);
+        if (a && a->rstrip)
+            tok_end = ws_after(ns->s, ns->len, tok_end);
+        if (seg_end > pos) {
+            tok_nstr sub;
+            if (tok_nstr_init(&sub, ns->s + pos, seg_end - pos))
+                return OOM("text");
+            memcpy(sub.a, ns->a + 2 * pos, (seg_end - pos) * 2 * sizeof *sub.a);
+            dcl_status st = model_pipeline(tok, &sub, seq);
+            tok_nstr_free(&sub);
+            if (st != DCL_OK)
+                return st;
+        }
+        if (!a)
+            break;
+        if (tok_seq_push(seq, a->id, ns->a[2 * seg_end], ns->a[2 * (tok_end - 1) + 1]))
+            return OOM("tokens");
+        pos = tok_end;
+    }
+    return DCL_OK;
+}
+
+/* The pipeline of one segment [off, off+len) of the text (no raw-matched added token inside). */
+static dcl_status encode_segment(const dcl_tokenizer *tok, const char *text, size_t off, size_t len,
+                                 tok_seq *seq)
+{
+    tok_nstr ns;
+    if (tok_nstr_init(&ns, text + off, len))
+        return OOM("text");
+    for (size_t i = 0; i < 2 * ns.len; i++)
+        ns.a[i] += (uint32_t)off;
+    dcl_status st;
+    if (apply_norms(tok, &ns))
+        st = OOM("normalizer");
+    else
+        st = tok->n_normalized_added ? split_normalized(tok, &ns, seq) : model_pipeline(tok, &ns, seq);
     tok_nstr_free(&ns);
     return st;
+}
+
+/* Resolves the normalized flag of the added tokens (default: not special) and normalizes the
+ * content of those matched in the normalized text, as tokenizers' AddedVocabulary does. */
+dcl_status tok_normalize_added(dcl_tokenizer *tok)
+{
+    tok->n_normalized_added = 0;
+    for (size_t i = 0; i < tok->n_added; i++) {
+        tok_added *a = &tok->added[i];
+        if (a->normalized < 0)
+            a->normalized = !a->special;
+        if (!a->normalized)
+            continue;
+        tok_nstr ns;
+        if (tok_nstr_init(&ns, a->content, a->len) || apply_norms(tok, &ns)) {
+            tok_nstr_free(&ns);
+            return OOM("added token");
+        }
+        free(a->ncontent);
+        a->ncontent = NULL;
+        a->nlen = ns.len;
+        if (ns.len) {
+            a->ncontent = ns.s; /* NUL-terminated */
+            ns.s = NULL;
+            tok->n_normalized_added++;
+        }
+        tok_nstr_free(&ns);
+    }
+    return DCL_OK;
 }
 
 static int is_word_char(uint32_t cp)
@@ -401,13 +447,16 @@ static int is_word_char(uint32_t cp)
 
 /* Finds the next added token at or after `from` (leftmost, then longest). */
 static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, size_t len, size_t from,
-                                   size_t *at)
+                                   size_t *at, int normalized)
 {
     for (size_t i = from; i < len; i++) {
         const tok_added *best = NULL;
+        size_t best_len = 0;
         for (size_t k = 0; k < tok->n_added; k++) {
             const tok_added *a = &tok->added[k];
-            if (a->content[0] != text[i] || a->len > len - i || memcmp(a->content, text + i, a->len))
+            const char *c = normalized ? a->ncontent : a->content;
+            size_t cl = normalized ? a->nlen : a->len;
+            if (a->normalized != normalized || !c || c[0] != text[i] || cl > len - i || memcmp(c, text + i, cl))
                 continue;
             if (a->single_word) {
                 uint32_t cp;
@@ -419,14 +468,16 @@ static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, s
                     if (is_word_char(cp))
                         continue;
                 }
-                if (i + a->len < len) {
-                    tok_utf8_next(text + i + a->len, len - i - a->len, &cp);
+                if (i + cl < len) {
+                    tok_utf8_next(text + i + cl, len - i - cl, &cp);
                     if (is_word_char(cp))
                         continue;
                 }
             }
-            if (!best || a->len > best->len)
+            if (!best || cl > best_len) {
                 best = a;
+                best_len = cl;
+            }
         }
         if (best) {
             *at = i;
@@ -468,7 +519,7 @@ dcl_status tok_encode_text(const dcl_tokenizer *tok, const char *text, size_t le
     size_t pos = 0;
     while (pos < len) {
         size_t at = len;
-        const tok_added *a = next_added(tok, text, len, pos, &at);
+        const tok_added *a = next_added(tok, text, len, pos, &at, 0);
         size_t seg_end = a ? at : len;
         size_t tok_end = a ? at + a->len : len;
         if (a && a->lstrip)
@@ -621,12 +672,11 @@ dcl_status tok_encode(const dcl_tokenizer *tok, const char *text, size_t len, co
         if (st == DCL_OK)
             st = to_char_offsets(pair, pair_len, &b);
     }
-    /* special tokens: [CLS] A [SEP] | [CLS] A [SEP] B [SEP] (v2/v3, B typed 1) |
-     * [CLS] A [SEP] [SEP] B [SEP] (v1, all typed 0) */
-    int bpe = tok->kind == TOK_BPE;
+    /* special tokens and token types: the post-processor's template */
+    const tok_template *tp = pair ? &tok->pair : &tok->single;
     size_t n_special = 0;
-    if (p->add_special_tokens)
-        n_special = pair ? (bpe ? 4 : 3) : 2;
+    for (size_t k = 0; k < tp->n && p->add_special_tokens; k++)
+        n_special += tp->p[k].seq == 0;
     size_t max_len = p->max_length ? p->max_length : tok->model_max_length;
     size_t n1 = a.n, n2 = b.n;
     if (st == DCL_OK && p->truncation != DCL_TRUNCATE_NONE && max_len) {
@@ -647,20 +697,14 @@ dcl_status tok_encode(const dcl_tokenizer *tok, const char *text, size_t len, co
             st = OOM("encoding");
     }
     if (st == DCL_OK) {
-        if (p->add_special_tokens && tok->cls_id >= 0)
-            put_token(tok, e, tok->cls_id, 0, 1, 0, 0);
-        for (size_t i = 0; i < n1; i++)
-            put_token(tok, e, a.ids[i], 0, 0, a.start[i], a.end[i]);
-        if (p->add_special_tokens)
-            put_token(tok, e, tok->sep_id, 0, 1, 0, 0);
-        if (pair) {
-            int32_t t = bpe ? 0 : 1;
-            if (p->add_special_tokens && bpe)
-                put_token(tok, e, tok->sep_id, 0, 1, 0, 0);
-            for (size_t i = 0; i < n2; i++)
-                put_token(tok, e, b.ids[i], t, 0, b.start[i], b.end[i]);
-            if (p->add_special_tokens)
-                put_token(tok, e, tok->sep_id, t, 1, 0, 0);
+        for (size_t k = 0; k < tp->n; k++) {
+            const tok_piece *pc = &tp->p[k];
+            if (pc->seq == 0 && p->add_special_tokens)
+                put_token(tok, e, pc->id, pc->type, 1, 0, 0);
+            for (size_t i = 0; pc->seq == 1 && i < n1; i++)
+                put_token(tok, e, a.ids[i], pc->type, 0, a.start[i], a.end[i]);
+            for (size_t i = 0; pc->seq == 2 && i < n2; i++)
+                put_token(tok, e, b.ids[i], pc->type, 0, b.start[i], b.end[i]);
         }
         if (p->padding == DCL_PAD_MAX_LENGTH) {
             size_t pad_len = p->pad_to ? p->pad_to : max_len;
@@ -717,6 +761,28 @@ static int is_special_id(const dcl_tokenizer *tok, int32_t id)
         if (tok->added[i].id == id)
             return tok->added[i].special;
     return 0;
+}
+
+/* transformers' clean_up_tokenization: each replacement over the whole text, in this order. */
+static size_t clean_up_spaces(char *s, size_t n)
+{
+    static const char *const from[10] = {" .", " ?", " !", " ,", " ' ", " n't", " 'm", " 's", " 've", " 're"};
+    static const char *const to[10] = {".", "?", "!", ",", "'", "n't", "'m", "'s", "'ve", "'re"};
+    for (int r = 0; r < 10; r++) {
+        size_t fl = strlen(from[r]), tl = strlen(to[r]), o = 0;
+        for (size_t i = 0; i < n;) {
+            if (i + fl <= n && !memcmp(s + i, from[r], fl)) {
+                memcpy(s + o, to[r], tl);
+                o += tl;
+                i += fl;
+            } else {
+                s[o++] = s[i++];
+            }
+        }
+        n = o;
+    }
+    s[n] = 0;
+    return n;
 }
 
 dcl_status tok_decode(const dcl_tokenizer *tok, const int32_t *ids, size_t n, int skip_special, char **text,
@@ -794,6 +860,8 @@ dcl_status tok_decode(const dcl_tokenizer *tok, const int32_t *ids, size_t n, in
     } else {
         buf[o] = 0;
     }
+    if (tok->clean_up_spaces)
+        o = clean_up_spaces(buf, o);
     *text = buf;
     if (len)
         *len = o;

@@ -205,3 +205,19 @@ const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t id)
         return NULL;
     return tok->vocab[id];
 }
+
+dcl_tok_source dcl_tokenizer_source(const dcl_tokenizer *tok)
+{
+    return tok ? tok->source : (dcl_tok_source)0;
+}
+
+const char *dcl_tok_source_string(dcl_tok_source source)
+{
+    switch (source) {
+    case DCL_TOKENIZER_SPM: return "spm.model (DebertaV2Tokenizer)";
+    case DCL_TOKENIZER_VOCAB_MERGES: return "vocab.json + merges.txt (DebertaTokenizer)";
+    case DCL_TOKENIZER_JSON_MODEL: return "tokenizer.json model, stages of the DeBERTa tokenizer class";
+    case DCL_TOKENIZER_JSON: return "tokenizer.json, every stage as written";
+    default: return "unknown";
+    }
+}

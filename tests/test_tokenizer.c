@@ -2,6 +2,10 @@
  * tokenizer folders (spm_v3: unigram like deberta-v3, spm_nobf: unigram with do_lower_case like
  * deberta-v2, bpe_v1: byte-level BPE like deberta-base), a corpus of texts and what
  * transformers' AutoTokenizer gives for each (tools/reference/tokenizer/make_tokenizer_fixtures.py).
+ * The same tokenizers saved by transformers 5 (<name>_json: tokenizer.json + tokenizer_config.json)
+ * and by transformers 4 (spm_v3_json4),
+ * spm_both (tokenizer.json beside spm.model) and two folders read as tokenizer.json writes every
+ * stage (spm_generic, bpe_generic) come from make_tokenizer_json_fixtures.py.
  * Every id, token type and offset must be equal. */
 #include <cjson/cJSON.h>
 #include <string.h>
@@ -214,10 +218,11 @@ static int same(const dcl_encoding *e, const cJSON *rec, int *first_diff)
 
 /* ---- the corpus: ids, offsets, decode --------------------------------------------------- */
 
-static void corpus_for(const char *name)
+/* folder: the tokenizer folder; name: whose expectations it must give (decode too unless !decode) */
+static void corpus_for(const char *folder, const char *name, int decode)
 {
     load_corpus();
-    dcl_tokenizer *tok = load(name);
+    dcl_tokenizer *tok = load(folder);
     char path[512];
     snprintf(path, sizeof path, "%s/expected_%s.jsonl", DATA, name);
     char *storage = NULL;
@@ -252,7 +257,7 @@ static void corpus_for(const char *name)
                 printf("\n");
             }
         }
-        const char *dp = strstr(lines[i], "\"dec\": ");
+        const char *dp = decode ? strstr(lines[i], "\"dec\": ") : NULL;
         if (dp) {
             dp += 7;
             text want = json_string(&dp);
@@ -277,7 +282,7 @@ static void corpus_for(const char *name)
         dcl_encoding_free(e);
         cJSON_Delete(rec);
     }
-    printf("%s: %zu/%zu texts equal to transformers (%.2f%%), %zu tokens; decode %zu/%zu equal\n", name,
+    printf("%s: %zu/%zu texts equal to transformers (%.2f%%), %zu tokens; decode %zu/%zu equal\n", folder,
            n - bad, n, 100.0 * (double)(n - bad) / (double)n, tokens, n_dec - bad_dec, n_dec);
     free(lines);
     free(storage);
@@ -286,9 +291,20 @@ static void corpus_for(const char *name)
     assert_int_equal(bad_dec, 0);
 }
 
-static void test_corpus_spm_v3(void **state) { (void)state; corpus_for("spm_v3"); }
-static void test_corpus_spm_nobf(void **state) { (void)state; corpus_for("spm_nobf"); }
-static void test_corpus_bpe_v1(void **state) { (void)state; corpus_for("bpe_v1"); }
+static void test_corpus_spm_v3(void **state) { (void)state; corpus_for("spm_v3", "spm_v3", 1); }
+static void test_corpus_spm_nobf(void **state) { (void)state; corpus_for("spm_nobf", "spm_nobf", 1); }
+static void test_corpus_bpe_v1(void **state) { (void)state; corpus_for("bpe_v1", "bpe_v1", 1); }
+static void test_corpus_json(void **state)
+{
+    (void)state;
+    corpus_for("spm_v3_json", "spm_v3", 1);
+    corpus_for("spm_v3_json4", "spm_v3", 0); /* its clean-up of decoded text: test_tokenizer_json */
+    corpus_for("spm_nobf_json", "spm_nobf", 1);
+    corpus_for("bpe_v1_json", "bpe_v1", 1);
+    corpus_for("spm_both", "spm_nobf", 1);
+    corpus_for("spm_generic", "spm_generic", 1);
+    corpus_for("bpe_generic", "bpe_generic", 1);
+}
 
 /* ---- pairs, truncation, padding, lookups ---------------------------------------------------- */
 
@@ -307,10 +323,10 @@ static dcl_truncation strategy(const cJSON *rec)
     return DCL_TRUNCATE_LONGEST_FIRST;
 }
 
-static void cases_for(const char *name)
+static void cases_for(const char *folder, const char *name)
 {
     load_corpus();
-    dcl_tokenizer *tok = load(name);
+    dcl_tokenizer *tok = load(folder);
     char path[512];
     snprintf(path, sizeof path, "%s/expected_%s_cases.jsonl", DATA, name);
     char *storage = NULL;
@@ -401,7 +417,7 @@ static void cases_for(const char *name)
         count++;
         cJSON_Delete(rec);
     }
-    printf("%s: %zu/%zu cases (pairs, truncation, padding, no special tokens, lookups) equal\n", name,
+    printf("%s: %zu/%zu cases (pairs, truncation, padding, no special tokens, lookups) equal\n", folder,
            count - bad, count);
     free(lines);
     free(storage);
@@ -409,9 +425,20 @@ static void cases_for(const char *name)
     assert_int_equal(bad, 0);
 }
 
-static void test_cases_spm_v3(void **state) { (void)state; cases_for("spm_v3"); }
-static void test_cases_spm_nobf(void **state) { (void)state; cases_for("spm_nobf"); }
-static void test_cases_bpe_v1(void **state) { (void)state; cases_for("bpe_v1"); }
+static void test_cases_spm_v3(void **state) { (void)state; cases_for("spm_v3", "spm_v3"); }
+static void test_cases_spm_nobf(void **state) { (void)state; cases_for("spm_nobf", "spm_nobf"); }
+static void test_cases_bpe_v1(void **state) { (void)state; cases_for("bpe_v1", "bpe_v1"); }
+static void test_cases_json(void **state)
+{
+    (void)state;
+    cases_for("spm_v3_json", "spm_v3");
+    cases_for("spm_v3_json4", "spm_v3");
+    cases_for("spm_nobf_json", "spm_nobf");
+    cases_for("bpe_v1_json", "bpe_v1");
+    cases_for("spm_both", "spm_nobf");
+    cases_for("spm_generic", "spm_generic");
+    cases_for("bpe_generic", "bpe_generic");
+}
 
 /* ---- decode round trips, errors, odd input ------------------------------------------------ */
 
@@ -657,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_corpus_spm_v3),   cmocka_unit_test(test_corpus_spm_nobf),
         cmocka_unit_test(test_corpus_bpe_v1),   cmocka_unit_test(test_cases_spm_v3),
         cmocka_unit_test(test_cases_spm_nobf),  cmocka_unit_test(test_cases_bpe_v1),
+        cmocka_unit_test(test_corpus_json),     cmocka_unit_test(test_cases_json),
         cmocka_unit_test(test_decode_round_trip), cmocka_unit_test(test_special_tokens),
         cmocka_unit_test(test_errors),          cmocka_unit_test(test_odd_input),
         cmocka_unit_test(test_speed),

@@ -280,8 +280,9 @@ typedef struct dcl_session dcl_session;
 typedef struct dcl_session_params {
     int max_batch;  /* largest batch dcl_encode() accepts (default 8) */
     int max_length; /* longest sequence (default 512; at most what the model allows) */
-    int profile;    /* nonzero: wait after every kernel and GEMM and add up their wall times
-                       (dcl_session_timings); slows the forward pass, for profiling only */
+    int profile;    /* nonzero: record an OpenCL event for every kernel, GEMM and transfer of a
+                       forward (dcl_session_profile); needs a context created with profiling on.
+                       Nothing waits between operations: the queue runs as without profiling */
 } dcl_session_params;
 
 DCL_API dcl_session_params dcl_session_default_params(void);
@@ -312,8 +313,8 @@ DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, cons
 
 typedef struct dcl_timings {
     double total_seconds;  /* wall time of the last dcl_encode() */
-    double gemm_seconds;   /* with params.profile: wall time spent in GEMMs (clFinish after each) */
-    double kernel_seconds; /* with params.profile: wall time in this library's own kernels */
+    double gemm_seconds;   /* with params.profile: device time of the GEMMs (OpenCL events) */
+    double kernel_seconds; /* with params.profile: device time of this library's own kernels */
     unsigned gemm_calls, kernel_launches;
 } dcl_timings;
 
@@ -321,6 +322,66 @@ DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *
 
 /** The last error of the session's model's context (as dcl_context_last_error()). */
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
+
+/* ---- profiling (sessions created with params.profile on a profiling context) ---- */
+
+/* What an operation belongs to; the names (dcl_op_class_name) are stable and used in JSON. */
+typedef enum dcl_op_class {
+    DCL_OPC_EMBEDDINGS = 0, /* "embeddings": the gather and the embedding projection */
+    DCL_OPC_QKV = 1,        /* "qkv_gemm": the Q/K/V projection and the split into heads */
+    DCL_OPC_REL = 2,        /* "rel_gemm": c2p = Q PK^T and p2c = K PQ^T over the relative slots */
+    DCL_OPC_SCORES = 3,     /* "scores": Q K^T, the relative gathers, scale, mask and softmax */
+    DCL_OPC_PV = 4,         /* "pv": probabilities times V and the merge of the heads */
+    DCL_OPC_OUT = 5,        /* "out_gemm": the attention output projection */
+    DCL_OPC_FFN = 6,        /* "ffn_gemm": the two FFN GEMMs and the activation */
+    DCL_OPC_LAYERNORM = 7,  /* "layernorm": every LayerNorm with its bias and residual add */
+    DCL_OPC_CONV = 8,       /* "conv": the v2 convolution layer */
+    DCL_OPC_HEADS = 9,      /* "heads": task heads after the encoder */
+    DCL_OPC_TRANSFER = 10,  /* "transfer": host <-> device copies */
+    DCL_OPC_OTHER = 11,     /* "other" */
+    DCL_OPC_COUNT = 12
+} dcl_op_class;
+
+/** Stable lower-case name of a class ("qkv_gemm"); "other" for values out of range. */
+DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
+
+/* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
+ * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
+ * CLBlast routine may run several kernels and its event covers only the last one: its start is
+ * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+typedef struct dcl_profile_record {
+    char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
+    dcl_op_class op_class;
+    char kernel[48];        /* kernel ("dcl_layernorm"), GEMM routine ("CLBlastSgemmStridedBatched",
+                               "dcl_gemm_nt") or transfer ("write", "read") */
+    unsigned work_dim;      /* 0 for GEMMs and transfers */
+    size_t global[3], local[3];
+    uint64_t gemm[4];       /* m, n, k, batch of a GEMM; zeros otherwise */
+    double flops;           /* floating-point operations (a multiply-add counts 2) */
+    double bytes;           /* bytes the operation reads and writes in global memory, at least */
+    uint64_t queued_ns, start_ns, end_ns;
+} dcl_profile_record;
+
+/** The records of the session's last forward (dcl_encode() or a head call), in enqueue order;
+ *  none after a call that failed. *records points into the session and stays valid until its next
+ *  forward or its free; the events behind them are already read and released.
+ *  DCL_ERR_INVALID_ARGUMENT when the session was not created with params.profile. */
+DCL_API dcl_status dcl_session_profile(const dcl_session *session, const dcl_profile_record **records,
+                                       size_t *count);
+
+/* The device's measured peak, from a short built-in probe in the style of clpeak: FP32
+ * multiply-add throughput and global-memory read bandwidth. */
+typedef struct dcl_device_peak {
+    double gflops;       /* FP32 GFLOP/s */
+    double gbytes;       /* global-memory GB/s (1e9 bytes per second) */
+    int cached;          /* nonzero when read from the cache folder rather than measured now */
+} dcl_device_peak;
+
+/** Measures the device's peak (about a second), or reads it from the context's cache folder,
+ *  where it is kept per device, driver and library version. refresh != 0 measures anew and
+ *  rewrites the cache. */
+DCL_API dcl_status dcl_context_peak(dcl_context *ctx, int refresh, dcl_device_peak *peak);
 /* DCL-SECTION-END session */
 
 /* ==== task heads ============================================================================== */
@@ -402,7 +463,8 @@ typedef struct dcl_span {
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
  *  allowed tokens (allowed[i] != 0: the context's real tokens, i.e. token type 1 and not special;
- *  NULL: all). DCL_ERR_RANGE when no token is allowed. */
+ *  NULL: all). DCL_ERR_RANGE when no token is allowed, DCL_ERR_INVALID_ARGUMENT when an allowed
+ *  token's logit is not finite. */
 DCL_API dcl_status dcl_qa_best_span(const float *start_logits, const float *end_logits, int length,
                                     const int32_t *allowed, int max_answer_length, dcl_span *span);
 
@@ -432,9 +494,16 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
  * default tokenizers-backed classes) does: same ids, token types and offsets.
  *  - v2 / v3 / mDeBERTa folders: spm.model (SentencePiece unigram), as DebertaV2Tokenizer.
  *  - v1 folders (deberta-base/large): vocab.json + merges.txt (byte-level BPE), as DebertaTokenizer.
- * Read from the folder when present: tokenizer_config.json (do_lower_case, split_by_punct,
- * add_prefix_space, model_max_length, the special tokens, added_tokens_decoder),
- * special_tokens_map.json and added_tokens.json.
+ *  - folders saved by transformers 5 (tokenizer.json + tokenizer_config.json) or 4 (with
+ *    spm.model or vocab.json beside): tokenizer.json is taken before spm.model and vocab.json, as
+ *    AutoTokenizer does; see dcl_tokenizer_source(). Verified against transformers 5.24 on
+ *    Unigram and byte-level BPE folders, including a transformers 4 layout.
+ * Read from the folder when present: tokenizer_config.json (tokenizer_class, do_lower_case,
+ * split_by_punct, add_prefix_space, model_max_length, clean_up_tokenization_spaces, unk_id, the
+ * special tokens, added_tokens_decoder, extra_special_tokens), config.json (model_type, when
+ * tokenizer_class is absent), special_tokens_map.json and added_tokens.json. Added tokens keep
+ * their flags (special, lstrip, rstrip, single_word, normalized: a normalized one is matched in
+ * the normalized text, as tokenizers does).
  * Texts are UTF-8 passed with their length in bytes; a NUL byte inside is a character like any
  * other. Invalid UTF-8 is DCL_ERR_FORMAT (naming the byte offset) unless params.replace_invalid_utf8
  * is set, which replaces each maximal invalid subsequence by U+FFFD as Python's
@@ -443,9 +512,31 @@ DCL_API dcl_status dcl_group_entities(const dcl_model *model, const float *logit
 typedef struct dcl_tokenizer dcl_tokenizer;
 
 /** Loads the tokenizer of a model folder. DCL_ERR_IO when the folder or its files are missing,
- *  DCL_ERR_FORMAT when a file is malformed (the message names it). */
+ *  DCL_ERR_FORMAT when a file is malformed (the message names it), DCL_ERR_UNSUPPORTED for a
+ *  tokenizer.json component this library does not reproduce (the message names the field). */
 DCL_API dcl_status dcl_tokenizer_load(const char *model_dir, dcl_tokenizer **out);
 DCL_API void dcl_tokenizer_free(dcl_tokenizer *tok);
+
+/** Which files a tokenizer was built from, by the rule of transformers' AutoTokenizer: the class
+ *  is tokenizer_config.json's tokenizer_class, else the one of config.json's model_type, and
+ *  tokenizer.json comes before spm.model and vocab.json + merges.txt. */
+typedef enum dcl_tok_source {
+    DCL_TOKENIZER_SPM = 1,          /* spm.model; stages from tokenizer_config.json (DebertaV2Tokenizer) */
+    DCL_TOKENIZER_VOCAB_MERGES = 2, /* vocab.json + merges.txt (DebertaTokenizer) */
+    DCL_TOKENIZER_JSON_MODEL = 3,   /* tokenizer.json's model and added tokens; normalizer, pre-tokenizer,
+                                       post-processor and decoder from tokenizer_config.json, as the
+                                       DeBERTa classes rebuild them (they ignore the file's own) */
+    DCL_TOKENIZER_JSON = 4          /* tokenizer.json, every stage as written (any other class, or none):
+                                       Unigram or byte-level BPE, Lowercase / NFC / Strip(right) / Replace
+                                       of whitespace runs, Punctuation + Metaspace or ByteLevel,
+                                       TemplateProcessing; other components are DCL_ERR_UNSUPPORTED
+                                       with a message naming the field */
+} dcl_tok_source;
+
+/** Source of a loaded tokenizer (0 for NULL). */
+DCL_API dcl_tok_source dcl_tokenizer_source(const dcl_tokenizer *tok);
+/** Short static description of a source ("tokenizer.json (model only)", ...); "unknown" for others. */
+DCL_API const char *dcl_tok_source_string(dcl_tok_source source);
 
 typedef enum dcl_truncation {
     DCL_TRUNCATE_NONE = 0,          /* never truncate */
@@ -527,6 +618,150 @@ DCL_API int32_t dcl_tokenizer_token_to_id(const dcl_tokenizer *tok, const char *
 /** Token string of an id (owned by the tokenizer), NULL when out of range. */
 DCL_API const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t id);
 /* DCL-SECTION-END tokenizer */
+
+/* ==== pipelines ================================================================================ */
+/* DCL-SECTION pipeline */
+/* A pipeline: model folder + tokenizer + task, from text to answers, exactly as Hugging Face
+ * transformers' pipelines (5.x) post-process them: the same labels, scores, words, spans and
+ * answer texts. Question answering follows the classic question-answering pipeline of
+ * transformers 4.x (windows over long contexts with doc_stride, [CLS] in the softmax then zeroed,
+ * answers aligned to whole words, top_k, handle_impossible_answer).
+ *
+ *   dcl_pipeline *p;
+ *   dcl_pipeline_params pp = dcl_pipeline_default_params();
+ *   pp.task = DCL_TASK_ZERO_SHOT;
+ *   dcl_pipeline_create(NULL, "models/deberta-v3-base-mnli", &pp, &p);
+ *   const char *labels[] = {"sports", "politics"};
+ *   dcl_pipeline_input in = {.text = "The match ended 2-1.", .items = labels, .n_items = 2};
+ *   dcl_result *r = NULL;
+ *   if (dcl_pipeline_run(p, &in, 1, &r) == DCL_OK && r->status == DCL_OK)
+ *       printf("%s %.3f\n", r->items[0].label, r->items[0].score);
+ *   dcl_result_free(r);
+ *   dcl_pipeline_free(p);
+ *
+ * A pipeline belongs to one thread at a time. */
+typedef struct dcl_pipeline dcl_pipeline;
+
+typedef enum dcl_task {
+    DCL_TASK_AUTO = 0,                 /* from config.json's "architectures" */
+    DCL_TASK_FILL_MASK = 1,            /* "fill-mask" */
+    DCL_TASK_TEXT_CLASSIFICATION = 2,  /* "text-classification": a text or a pair (NLI) */
+    DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
+    DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
+    DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a pooled sentence embedding */
+    DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
+    DCL_TASK_RERANK = 8                /* "rerank": score (query, document) pairs */
+} dcl_task;
+
+/** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */
+DCL_API const char *dcl_task_name(dcl_task task);
+/** The task of a name: the names above and the short forms "classify", "nli", "ner", "qa",
+ *  "choice", "embed", "zero-shot". DCL_ERR_INVALID_ARGUMENT listing them when unknown. */
+DCL_API dcl_status dcl_task_from_name(const char *name, dcl_task *task);
+
+/* function_to_apply of text classification. DEFAULT: none for problem_type "regression", sigmoid
+ * for "multi_label_classification" or num_labels == 1, else softmax (transformers' rule). */
+typedef enum dcl_function {
+    DCL_FUNCTION_DEFAULT = 0,
+    DCL_FUNCTION_NONE = 1,
+    DCL_FUNCTION_SIGMOID = 2,
+    DCL_FUNCTION_SOFTMAX = 3
+} dcl_function;
+
+/* aggregation_strategy of token classification. */
+typedef enum dcl_aggregation {
+    DCL_AGGREGATE_NONE = 0,   /* one item per token (label "B-PER", ...) */
+    DCL_AGGREGATE_SIMPLE = 1, /* tokens grouped into entities (label "PER") */
+    DCL_AGGREGATE_FIRST = 2,  /* words take their first token's label, then grouped */
+    DCL_AGGREGATE_AVERAGE = 3,/* words take the label of their tokens' mean scores */
+    DCL_AGGREGATE_MAX = 4     /* words take the label of their best-scoring token */
+} dcl_aggregation;
+
+typedef struct dcl_pipeline_params {
+    dcl_task task;               /* default DCL_TASK_AUTO */
+    const char *device;          /* device spec when dcl_pipeline_create() gets no context */
+    const char *tokenizer_dir;   /* NULL: the model folder */
+    int max_length;              /* > 0: truncate inputs to this many tokens (QA: window length);
+                                    0: an input longer than the model takes is DCL_ERR_RANGE */
+    int batch;                   /* rows per forward pass in dcl_pipeline_run() (default 8) */
+    int top_k;                   /* 0: the task's default (fill-mask 5, QA 1, all labels) */
+    dcl_function function;       /* text classification */
+    dcl_aggregation aggregation; /* token classification (default DCL_AGGREGATE_SIMPLE) */
+    const char *const *targets;  /* fill-mask: restrict predictions to these tokens (copied) */
+    int n_targets;
+    int doc_stride;              /* QA: overlap of windows in tokens (0: min(window / 2, 128)) */
+    int max_answer_length;       /* QA: longest answer in tokens (15) */
+    int handle_impossible_answer;/* QA: also offer the empty answer (scored at [CLS]) */
+    int align_to_words;          /* QA: extend answers to whole words (default 1) */
+    const char *hypothesis_template; /* zero-shot: "{}" is the label (default "This example is {}.") */
+    int multi_label;             /* zero-shot: labels scored independently */
+    dcl_pooling pooling;         /* feature extraction (default DCL_POOL_MEAN) */
+    int normalize;               /* feature extraction: L2-normalise */
+    dcl_emd_mode emd;            /* fill-mask (default DCL_EMD_OFF, as transformers) */
+    int mask_id;                 /* fill-mask: the mask token's id for token-id input when the
+                                    folder has no tokenizer (default -1: the tokenizer's) */
+} dcl_pipeline_params;
+
+DCL_API dcl_pipeline_params dcl_pipeline_default_params(void);
+
+/** Loads the model and tokenizer of a folder for a task. ctx NULL: the pipeline creates (and
+ *  owns) a context on params->device. A path that does not exist but looks like a Hugging Face
+ *  hub name ("microsoft/deberta-v3-base") gets DCL_ERR_IO with a message saying how to download
+ *  it; a task the model has no head for gets DCL_ERR_UNSUPPORTED. */
+DCL_API dcl_status dcl_pipeline_create(dcl_context *ctx, const char *model_dir, const dcl_pipeline_params *params,
+                                       dcl_pipeline **out);
+DCL_API void dcl_pipeline_free(dcl_pipeline *p);
+
+DCL_API dcl_task dcl_pipeline_task(const dcl_pipeline *p);
+/** The pipeline's model (owned by the pipeline): for dcl_model_get_info / dcl_model_label. */
+DCL_API const dcl_model *dcl_pipeline_model(const dcl_pipeline *p);
+
+/* One input. Texts are NUL-terminated UTF-8. */
+typedef struct dcl_pipeline_input {
+    const char *text;          /* the text; the premise (with pair); the question (QA); the query
+                                  (rerank); the prompt shared by the choices (multiple choice) */
+    const char *pair;          /* the second text: hypothesis, QA context; NULL when none */
+    const char *const *items;  /* choices (multiple choice), candidate labels (zero-shot),
+                                  documents (rerank) */
+    int n_items;
+    /* Instead of text: token ids with special tokens, `rows` rows of n_ids each (rows > 1 only for
+     * multiple choice); types and mask may be NULL (zeros, all ones). */
+    const int32_t *ids, *types, *mask;
+    int n_ids, rows;
+} dcl_pipeline_input;
+
+/* One answer. Strings belong to the result; unused fields are NULL / -1. */
+typedef struct dcl_result_item {
+    const char *label; /* class or entity label, candidate label, choice, document; fill-mask:
+                          token_str */
+    float score;       /* as the task's transformers pipeline gives it */
+    int index;         /* class id, token id (fill-mask), choice / label / document index;
+                          token classification with DCL_AGGREGATE_NONE: the token index */
+    int group;         /* fill-mask: which mask (0, 1, ...); else 0 */
+    const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
+    long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
+                          the mask's token position; token-id input: token positions */
+} dcl_result_item;
+
+typedef struct dcl_result {
+    dcl_task task;
+    dcl_status status;       /* this input's status: DCL_OK, or why it failed (bad input) */
+    const char *error;       /* "" or the message of status */
+    int count;               /* items, best first (fill-mask: per mask, masks in order) */
+    dcl_result_item *items;
+    int groups;              /* fill-mask: the number of masks */
+    int dim;                 /* feature extraction: the embedding's size */
+    float *values;           /* feature extraction: the embedding */
+} dcl_result;
+
+/** Runs n inputs (results[0..n) are set to NULL first): rows of all inputs are sorted by length in windows and run `batch` at a time,
+ *  so that padding stays small; results[i] answers inputs[i]. An input that is bad (empty text,
+ *  no mask token, too long) gets its own result with status and error set; the call returns
+ *  DCL_OK then. A failure of the device or memory returns its status and leaves results[] NULL. */
+DCL_API dcl_status dcl_pipeline_run(dcl_pipeline *p, const dcl_pipeline_input *inputs, int n, dcl_result **results);
+DCL_API void dcl_result_free(dcl_result *r);
+/* DCL-SECTION-END pipeline */
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]
- *                    [--no-special-tokens] [--bench]
+ *                    [--no-special-tokens] [--bench] [--verbose]
  * One JSON line per input line: {"input_ids", "token_type_ids", "offsets", "tokens"}; --bench
  * prints one JSON line with the tokenization speed instead. */
 #include <cjson/cJSON.h>
@@ -8,14 +8,14 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]\n"
-               "                          [--no-special-tokens] [--bench]\n"
+               "                          [--no-special-tokens] [--bench] [--verbose]\n"
                "  prints one JSON line per input line: input_ids, token_type_ids, offsets (code points), tokens;\n"
-               "  --max-length truncates (longest first); --bench times the tokenization instead\n");
+               "  --max-length truncates (longest first); --bench times the tokenization instead;\n"
+               "  --verbose says on stderr which files of the folder the tokenizer was built from\n");
 }
 
 /* Splits text into lines (on \n) in place; returns the count. */
@@ -69,7 +69,7 @@ static void print_encoding(const dcl_encoding *e)
 int dcl_cmd_tokenize(int argc, char **argv)
 {
     const char *model = NULL, *text = NULL, *file = NULL, *pair_file = NULL, *maxlen = NULL;
-    int special = 1, bench = 0;
+    int special = 1, bench = 0, verbose = 0;
     for (int i = 1; i < argc; i++) {
         const char **dst = NULL;
         if (!strcmp(argv[i], "--model"))
@@ -86,6 +86,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
             special = 0;
         else if (!strcmp(argv[i], "--bench"))
             bench = 1;
+        else if (!strcmp(argv[i], "--verbose"))
+            verbose = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
@@ -118,14 +120,16 @@ int dcl_cmd_tokenize(int argc, char **argv)
         dcl_cli_error("loading the tokenizer", st);
         return 2;
     }
+    if (verbose)
+        fprintf(stderr, "debertacl tokenize: %s: %s\n", model, dcl_tok_source_string(dcl_tokenizer_source(tok)));
     char *data = NULL, *pdata = NULL;
     size_t dlen = 0, plen = 0;
     char **lines = NULL, **plines = NULL;
     size_t *lens = NULL, *plens = NULL, n = 0, pn = 0;
     int rc = 0;
     if (file) {
-        if ((st = dcl_read_file(NULL, file, &data, &dlen)) != DCL_OK) {
-            dcl_cli_error("reading --file", st);
+        if (cli_read_file(file, &data, &dlen) != 0) {
+            fprintf(stderr, "debertacl tokenize: --file: %s\n", cli_error_text());
             rc = 2;
             goto done;
         }
@@ -142,8 +146,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
         }
     }
     if (pair_file) {
-        if ((st = dcl_read_file(NULL, pair_file, &pdata, &plen)) != DCL_OK) {
-            dcl_cli_error("reading --pair-file", st);
+        if (cli_read_file(pair_file, &pdata, &plen) != 0) {
+            fprintf(stderr, "debertacl tokenize: --pair-file: %s\n", cli_error_text());
             rc = 2;
             goto done;
         }
@@ -159,7 +163,7 @@ int dcl_cmd_tokenize(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    double t0 = dcl_now();
+    double t0 = cli_now();
     size_t tokens = 0, bytes = 0;
     for (size_t i = 0; i < n; i++) {
         dcl_encoding *e = NULL;
@@ -179,11 +183,11 @@ int dcl_cmd_tokenize(int argc, char **argv)
         dcl_encoding_free(e);
     }
     if (bench) {
-        double secs = dcl_now() - t0;
+        double secs = cli_now() - t0;
         char s1[64], s2[64], s3[64];
-        dcl_format_double(s1, sizeof s1, secs);
-        dcl_format_double(s2, sizeof s2, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
-        dcl_format_double(s3, sizeof s3, secs > 0 ? (double)tokens / secs : 0.0);
+        cli_format_double(s1, sizeof s1, secs);
+        cli_format_double(s2, sizeof s2, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+        cli_format_double(s3, sizeof s3, secs > 0 ? (double)tokens / secs : 0.0);
         printf("{\"lines\": %zu, \"bytes\": %zu, \"tokens\": %zu, \"seconds\": %s, \"mb_per_s\": %s, "
                "\"tokens_per_s\": %s}\n",
                n, bytes, tokens, s1, s2, s3);

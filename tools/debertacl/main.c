@@ -16,6 +16,8 @@ static const struct {
     {"tokenize", dcl_cmd_tokenize, "text to ids as JSON lines --model DIR (--text T | --file F) [--pair-file F2] [--max-length N] [--no-special-tokens] [--bench]"},
     {"forward", dcl_cmd_forward, "run the encoder on ids from JSON, write safetensors (--model DIR --input IN.json --output OUT.safetensors)"},
     {"bench", dcl_cmd_bench, "time the encoder (--model DIR or --synthetic PRESET, --batch B --length L)"},
+    {"profile", dcl_cmd_profile, "per-operation device times on one or every device (--device all), "
+                                 "with tables, JSON, CSV, traces and SVG charts"},
 };
 
 const char *dcl_cli_device_spec(const char *arg)
