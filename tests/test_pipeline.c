@@ -297,6 +297,17 @@ static void test_bad_inputs(void **state)
     assert_int_equal(dcl_pipeline_run(p, &in[3], 1, r), DCL_OK);
     assert_int_equal(r[0]->status, DCL_OK);
     dcl_result_free(r[0]);
+    /* the message says that truncation removed the mask (it said there was none in the text) */
+    char cut[600] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(cut, "word ");
+    strcat(cut, "[MASK].");
+    in[2].text = cut;
+    assert_int_equal(dcl_pipeline_run(p, &in[2], 1, r), DCL_OK);
+    if (r[0]->status != DCL_ERR_INVALID_ARGUMENT || !strstr(r[0]->error, "truncat") ||
+        !strstr(r[0]->error, "max-length"))
+        fail_msg("%s", r[0]->error);
+    dcl_result_free(r[0]);
     dcl_pipeline_free(p);
 }
 
