@@ -1,7 +1,7 @@
-/* The threading contract: threads share a context and a model, each with its own session. Eight
- * threads that start together must give outputs bit-identical to one thread; eight threads that
- * load models on one cold context at once must build each program once, as one thread does. Run
- * under -DDCL_SANITIZE=thread for TSan. */
+/* The threading contract: threads share a context, a model and a tokenizer, each with its own
+ * session. Eight threads that start together must give outputs bit-identical to one thread;
+ * eight threads that load models on one cold context at once must build each program once, as
+ * one thread does. Run under -DDCL_SANITIZE=thread for TSan. */
 #include <pthread.h>
 #include <string.h>
 
@@ -14,6 +14,8 @@ typedef struct job {
     dcl_context *ctx;   /* with model NULL: the thread loads its own model on this context */
     const char *model_dir;
     dcl_model *model;
+    const dcl_tokenizer *tok; /* shared: each thread encodes the same text */
+    dcl_encoding *enc;
     const fx_input *in;
     pthread_barrier_t *start;
     float *hidden, *logits; /* the last round's outputs */
@@ -34,6 +36,11 @@ static void *run(void *arg)
     job *j = arg;
     if (j->start)
         pthread_barrier_wait(j->start);
+    static const char text[] = "Threads share a tokenizer: caf\xC3\xA9, na\xC3\xAFve [MASK] text.";
+    if (dcl_tokenizer_encode(j->tok, text, sizeof text - 1, NULL, &j->enc) != DCL_OK) {
+        fail_job(j, DCL_ERR_INTERNAL, "dcl_tokenizer_encode");
+        return NULL;
+    }
     dcl_model *own = NULL;
     if (!j->model) {
         dcl_status st = dcl_model_load(j->ctx, j->model_dir, NULL, &own);
@@ -81,6 +88,8 @@ static void run_threads(int n, int shared, const fx_input *in, job *jobs, dcl_ca
         ctx = dcl_test_context(NULL);
         m = NULL;
     }
+    dcl_tokenizer *tok = NULL;
+    assert_int_equal(dcl_tokenizer_load(DCL_TEST_DATA_DIR "/tokenizer/spm_v3", &tok), DCL_OK);
     pthread_barrier_t start;
     assert_int_equal(pthread_barrier_init(&start, NULL, (unsigned)n), 0);
     char dir[1024];
@@ -91,6 +100,7 @@ static void run_threads(int n, int shared, const fx_input *in, job *jobs, dcl_ca
         jobs[t].ctx = ctx;
         jobs[t].model_dir = dir;
         jobs[t].model = m;
+        jobs[t].tok = tok;
         jobs[t].in = in;
         jobs[t].start = &start;
         jobs[t].hidden_n = (size_t)in->B * in->L * info.hidden_size;
@@ -105,6 +115,7 @@ static void run_threads(int n, int shared, const fx_input *in, job *jobs, dcl_ca
     for (int t = 0; t < n; t++)
         if (jobs[t].st != DCL_OK)
             fail_msg("thread %d: %s", t, jobs[t].error);
+    dcl_tokenizer_free(tok);
     assert_int_equal(dcl_context_cache_stats(ctx, stats), DCL_OK);
     dcl_model_free(m);
     dcl_context_free(ctx);
@@ -120,6 +131,9 @@ static void check(int shared)
     for (int t = 0; t < THREADS; t++) {
         assert_memory_equal(many[t].hidden, one.hidden, one.hidden_n * sizeof(float));
         assert_memory_equal(many[t].logits, one.logits, one.logits_n * sizeof(float));
+        assert_int_equal(many[t].enc->length, one.enc->length);
+        assert_memory_equal(many[t].enc->ids, one.enc->ids, one.enc->length * sizeof *one.enc->ids);
+        dcl_encoding_free(many[t].enc);
         free(many[t].hidden);
         free(many[t].logits);
     }
@@ -129,6 +143,7 @@ static void check(int shared)
     assert_int_equal(s8.builds, s1.builds);
     free(one.hidden);
     free(one.logits);
+    dcl_encoding_free(one.enc);
     fx_free_input(&in);
 }
 
