@@ -76,7 +76,7 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *e
 {
     cl_int err;
     dcl_status st;
-    if (!ctx->gemm_prog && (st = dcl_program_get(ctx, "gemm_cpu", NULL, &ctx->gemm_prog)) != DCL_OK)
+    if ((st = dcl_program_get_once(ctx, &ctx->gemm_prog, "gemm_cpu", NULL)) != DCL_OK)
         return st;
     const char *name = g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
     /* a kernel object per call: contexts may be shared by threads, argument setting is not */
