@@ -172,13 +172,10 @@ dcl_gemm_nn(const uint M, const uint N, const uint K, const float alpha, const f
 #define GEMM_PK_MR 6 /* rows per register tile: 4, 6, 8 or 12 */
 #endif
 #ifndef GEMM_PK_VW
-#define GEMM_PK_VW 0 /* vector width: 8 (AVX2, 256-bit) or 16 (AVX-512); 0: DCL_NATIVE_VW */
+#define GEMM_PK_VW 8 /* vector width: 8 (AVX2, 256-bit) or 16 (AVX-512); the host resolves 0 */
 #endif
 #if GEMM_PK_VW == 0
-#ifndef DCL_NATIVE_VW
-#define DCL_NATIVE_VW 8 /* the host passes the device's native float vector width */
-#endif
-#define DCL_PK_VW DCL_NATIVE_VW
+#define DCL_PK_VW 8
 #else
 #define DCL_PK_VW GEMM_PK_VW
 #endif

@@ -3,6 +3,7 @@
 #define DCL_HOST_CONTEXT_H
 
 #include <CL/cl.h>
+#include <pthread.h>
 
 #include "debertacl.h"
 #include "util.h"
@@ -25,13 +26,18 @@ struct dcl_context {
 
     char *cache_dir; /* NULL: disk cache off */
     char *defines;   /* the #define header prepended to every program (profile + quirks) */
+    /* Threads share a context (through a shared model): the program cache, its statistics and
+     * every lazily built program (gemm_prog) are read and written only under program_lock
+     * (host/program.c); last_error only under error_lock (host/util.c). The order is
+     * program_lock, then error_lock. Everything else is set at creation and read-only after. */
+    pthread_mutex_t program_lock, error_lock;
     dcl_program_entry *programs;
     dcl_cache_stats stats;
     struct dcl_tuning_state *tuning; /* resolved parameters (host/tuning.c) */
 
     /* dense products (host/gemm.c): set by dcl_gemm_init from the tuning */
     int gemm_own;         /* 1: some products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
-    cl_program gemm_prog; /* built on first use; owned by the program cache */
+    cl_program gemm_prog; /* built on first use (dcl_program_get_once); owned by the program cache */
 
     dcl_log_callback log_cb;
     void *log_user;

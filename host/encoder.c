@@ -19,7 +19,7 @@ void dcl_session_free_impl(dcl_session *s)
     if (!s)
         return;
     if (s->ctx && s->ctx->queue)
-        clFinish(s->ctx->queue);
+        (void)clFinish(s->ctx->queue); /* nothing to report while freeing: release regardless */
     if (s->heads_ws && s->heads_ws_free)
         s->heads_ws_free(s->heads_ws);
     cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->h[3], &s->emb,
@@ -438,7 +438,9 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
     if (st != DCL_OK)
         return st;
     /* wait for the previous call's transfers before the staging copies are reused */
-    clFinish(s->ctx->queue);
+    cl_int err = clFinish(s->ctx->queue);
+    if (err != CL_SUCCESS)
+        return DCL_CL_FAIL(s->ctx, err, "clFinish");
     memset(&s->timings, 0, sizeof s->timings);
     s->ops.launches = 0;
     s->B = b->batch;
@@ -504,7 +506,7 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
         goto fail;
     return DCL_OK;
 fail:
-    clFinish(s->ctx->queue);
+    (void)clFinish(s->ctx->queue); /* already failing: the first error is the one reported */
     dcl_prof_clear(&s->prof);
     return st;
 }

@@ -38,6 +38,7 @@ static size_t clblast_params(const dcl_context *ctx, const char *family, const c
 
 void dcl_gemm_init(dcl_context *ctx)
 {
+    dcl_gemm_pack_init(ctx);
     ctx->gemm_prog = NULL;
     ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
                     dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;

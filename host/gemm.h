@@ -40,6 +40,9 @@ dcl_status dcl_gemm_kernel(dcl_context *ctx, cl_kernel *slot, const char *name, 
 /* The packed path (host/gemm_pack.c); dcl_gemm() calls it for b_packed arguments. */
 dcl_status dcl_gemm_packed_run(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event);
 
+/* Resolves the packed kernel's vector width for the device (dcl_gemm_init calls it). */
+void dcl_gemm_pack_init(dcl_context *ctx);
+
 /* Whether the encoder's Linear weights are packed at load on this context (the packed path is
  * the device's route for them), and whether its epilogue applies activation `act`. */
 int dcl_gemm_packs_weights(const dcl_context *ctx);

@@ -8,12 +8,12 @@
 #include "config.h"
 #include "ops.h"
 #include "program.h"
-#include "tuning.h"
+#include "tuning_state.h"
 
-/* Vector width of the packed kernel: the tuning's GEMM_PK_VW, or when that is 0 the device's
- * native float width: 16 (one AVX-512 register) where it is 16, else 8 (AVX2: 12 float16
- * accumulators would not fit its 16 registers). Native, not preferred: Intel's CPU runtime
- * prefers 1 (it vectorises across work-items) but runs float16 code at full width. */
+/* The device's native float vector width as the packed kernel's: 16 (one AVX-512 register)
+ * where it is 16, else 8 (AVX2: 12 float16 accumulators would not fit its 16 registers).
+ * Native, not preferred: Intel's CPU runtime prefers 1 (it vectorises across work-items) but
+ * runs float16 code at full width. */
 static unsigned native_vw(const dcl_context *ctx)
 {
     cl_uint w = 0;
@@ -22,10 +22,18 @@ static unsigned native_vw(const dcl_context *ctx)
     return w >= 16 ? 16 : 8;
 }
 
+void dcl_gemm_pack_init(dcl_context *ctx)
+{
+    /* GEMM_PK_VW 0 ("the device's") is resolved once, so that packing and every launch agree */
+    if (ctx->tuning && ctx->tuning->value[DCL_T_GEMM_PK_VW] == 0)
+        ctx->tuning->value[DCL_T_GEMM_PK_VW] = (long)native_vw(ctx);
+}
+
+/* the kernel file's fallback for 0 (only a context whose tuning was changed after creation) */
 static unsigned pk_vw(const dcl_context *ctx)
 {
     long v = dcl_tuning_value(ctx, DCL_T_GEMM_PK_VW);
-    return v > 0 ? (unsigned)v : native_vw(ctx);
+    return v > 0 ? (unsigned)v : 8;
 }
 
 static size_t pk_width(const dcl_context *ctx)
@@ -58,8 +66,8 @@ size_t dcl_gemm_packed_floats(const dcl_context *ctx, size_t n, size_t k)
 /* gemm_cpu.cl built for activation `act` (the epilogue is a build-time constant) */
 static dcl_status program(dcl_context *ctx, int act, cl_program *out)
 {
-    char opts[48];
-    snprintf(opts, sizeof opts, "-DACT=%d -DDCL_NATIVE_VW=%u", act, native_vw(ctx));
+    char opts[16];
+    snprintf(opts, sizeof opts, "-DACT=%d", act);
     return dcl_program_get(ctx, "gemm_cpu", opts, out);
 }
 

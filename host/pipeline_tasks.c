@@ -117,9 +117,14 @@ dcl_status pl_prepare_simple(dcl_pipeline *p, const dcl_pipeline_input *in, int 
     for (int t = 0; t < r->len; t++)
         if (r->mask[t] && r->ids[t] == p->mask_id)
             r->pos[r->n_pos++] = t;
-    if (r->n_pos == 0 && p->tok)
-        return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "No mask_token (%s) found on the input",
-                              dcl_tokenizer_id_to_token(p->tok, p->mask_id));
+    if (r->n_pos == 0 && p->tok) {
+        const char *m = dcl_tokenizer_id_to_token(p->tok, p->mask_id);
+        if (m && *m && ((in->text && strstr(in->text, m)) || (in->pair && strstr(in->pair, m))))
+            return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT,
+                                  "the text has a mask token (%s), but truncation to max_length %d removed it: "
+                                  "raise max_length (debertacl run --max-length N) or shorten the text", m, r->len);
+        return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "No mask_token (%s) found on the input", m);
+    }
     if (r->n_pos == 0)
         return pl_input_error(st, DCL_ERR_INVALID_ARGUMENT, "no mask token (id %d) in the ids", (int)p->mask_id);
     return DCL_OK;

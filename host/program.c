@@ -128,7 +128,7 @@ static cl_program cache_load(dcl_context *ctx, const char *path, uint64_t k1, ui
     fclose(probe);
     if (dcl_read_file(ctx, path, &data, &len) != DCL_OK) {
         dcl_clear_error();
-        ctx->last_error[0] = '\0';
+        dcl_context_set_error(ctx, "");
         ctx->stats.disk_rejects++;
         return NULL;
     }
@@ -207,13 +207,15 @@ static void cache_store(dcl_context *ctx, const char *path, uint64_t k1, uint64_
         /* a cache that cannot be written is not an error for the caller */
         dcl_log(ctx, DCL_LOG_WARN, "program cache: cannot write %s", path);
         dcl_fail_quiet(NULL, DCL_OK, "%s", saved);
-        ctx->last_error[0] = '\0';
+        dcl_context_set_error(ctx, "");
     }
     free(buf);
 }
 
-dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const char *src, size_t len,
-                                    const char *options, cl_program *out)
+/* The unlocked forms of dcl_program_build_source and dcl_program_get: the caller holds
+ * ctx->program_lock. */
+static dcl_status build_source(dcl_context *ctx, const char *label, const char *src, size_t len, const char *options,
+                               cl_program *out)
 {
     *out = NULL;
     if (!options)
@@ -257,7 +259,7 @@ dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const c
     return DCL_OK;
 }
 
-dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
+static dcl_status program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
 {
     if (!options)
         options = "";
@@ -299,7 +301,7 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     }
     sprintf(opts, "-cl-std=CL1.2%s%s%s", tuned, *options ? " " : "", options);
     cl_program prog;
-    st = dcl_program_build_source(ctx, name, full, flen, opts, &prog);
+    st = build_source(ctx, name, full, flen, opts, &prog);
     free(full);
     free(opts);
     if (st != DCL_OK)
@@ -318,6 +320,43 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     ctx->programs = e;
     *out = prog;
     return DCL_OK;
+}
+
+/* One lock around lookup, build and insertion: threads that want the same program at once wait
+ * for the one build instead of each building it. */
+dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = program_get(ctx, name, options, out);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+dcl_status dcl_program_get_once(dcl_context *ctx, cl_program *slot, const char *name, const char *options)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = DCL_OK;
+    if (!*slot)
+        st = program_get(ctx, name, options, slot);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const char *src, size_t len,
+                                    const char *options, cl_program *out)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = build_source(ctx, label, src, len, options, out);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+void dcl_program_cache_stats(const dcl_context *ctx, dcl_cache_stats *out)
+{
+    pthread_mutex_t *lock = (pthread_mutex_t *)&ctx->program_lock; /* the statistics are const, not the lock */
+    pthread_mutex_lock(lock);
+    *out = ctx->stats;
+    pthread_mutex_unlock(lock);
 }
 
 dcl_status dcl_kernel_create(dcl_context *ctx, const char *file, const char *options, const char *kernel,

@@ -307,6 +307,15 @@ dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context
     dcl_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    if (pthread_mutex_init(&ctx->program_lock, NULL) != 0) {
+        free(ctx);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "cannot create a mutex");
+    }
+    if (pthread_mutex_init(&ctx->error_lock, NULL) != 0) {
+        pthread_mutex_destroy(&ctx->program_lock);
+        free(ctx);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "cannot create a mutex");
+    }
     ctx->log_cb = params->log_callback;
     ctx->log_user = params->log_user_data;
     ctx->log_level = params->log_level;
@@ -406,7 +415,7 @@ void dcl_context_free_impl(dcl_context *ctx)
     if (!ctx)
         return;
     if (ctx->queue)
-        clFinish(ctx->queue);
+        (void)clFinish(ctx->queue); /* nothing to report while freeing: release regardless */
     dcl_program_release_all(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);
@@ -415,5 +424,7 @@ void dcl_context_free_impl(dcl_context *ctx)
     free(ctx->cache_dir);
     free(ctx->defines);
     dcl_tuning_free(ctx);
+    pthread_mutex_destroy(&ctx->program_lock);
+    pthread_mutex_destroy(&ctx->error_lock);
     free(ctx);
 }

@@ -249,12 +249,12 @@ static void test_packed(void **state)
     (void)state;
     /* every vector width and panel shape of the kernel, whatever the device's tuning says */
     /* GEMM_PK_VW, MR, NV, the activations to test (bits; each one is a program build) */
-    static const long shapes[][4] = {{0, 6, 2, 0xf}, {8, 6, 2, 0x3}, {16, 6, 2, 0x3}, {8, 4, 4, 0x2}, {16, 12, 2, 0x2},
-                                     {16, 8, 4, 0x2}};
+    static const long shapes[][4] = {{-1, 6, 2, 0xf}, {8, 6, 2, 0x3}, {16, 6, 2, 0x3}, {8, 4, 4, 0x2}, {16, 12, 2, 0x2},
+                                     {16, 8, 4, 0x2}}; /* -1: the width the context resolved */
     dcl_tuning_state *t = ctx->tuning;
     const long keep[3] = {t->value[DCL_T_GEMM_PK_VW], t->value[DCL_T_GEMM_PK_MR], t->value[DCL_T_GEMM_PK_NV]};
     for (size_t v = 0; v < sizeof shapes / sizeof shapes[0]; v++) {
-        t->value[DCL_T_GEMM_PK_VW] = shapes[v][0];
+        t->value[DCL_T_GEMM_PK_VW] = shapes[v][0] < 0 ? keep[0] : shapes[v][0];
         t->value[DCL_T_GEMM_PK_MR] = shapes[v][1];
         t->value[DCL_T_GEMM_PK_NV] = shapes[v][2];
         print_message("packed: GEMM_PK_VW %ld MR %ld NV %ld\n", shapes[v][0], shapes[v][1], shapes[v][2]);
@@ -290,6 +290,8 @@ int main(void)
 {
     dcl_test_require_device();
     ctx = dcl_test_context(NULL);
+    if (getenv("DCL_TEST_OWN_GEMM")) /* the CPU kernels on any device (the Oclgrind run, label oclgrind) */
+        ctx->gemm_own = 1;
     printf("device %s: own CPU GEMM kernels %s\n", ctx->info.name, ctx->gemm_own ? "on" : "off (CLBlast)");
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_nt_shapes), cmocka_unit_test(test_nn_shapes),
                                        cmocka_unit_test(test_transposed_a), cmocka_unit_test(test_packed)};

@@ -22,6 +22,13 @@
 #include "test_common.h"
 
 #define GUARD 64 /* floats behind every buffer that no kernel may touch */
+
+/* $DCL_TEST_QUICK set: only the small shapes and work-groups (the Oclgrind run, label oclgrind) */
+static int quick(void)
+{
+    const char *q = getenv("DCL_TEST_QUICK");
+    return q && q[0] && q[0] != '0';
+}
 static const float CANARY = 1234.5f;
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -274,6 +281,8 @@ static void test_layernorm(void **state)
         snprintf(opt, sizeof opt, "-DLN_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "layernorm", opt, "dcl_layernorm");
         for (size_t h = 0; h < sizeof Hs / sizeof Hs[0]; h++) {
+            if (quick() && Hs[h] > 64)
+                continue;
             unsigned H = Hs[h], T = H >= 1536 ? 3 : 5;
             uint32_t seed = (uint32_t)(100 * w + h);
             double r[] = {
@@ -349,6 +358,8 @@ static double bias_act_variant(dcl_context *ctx, unsigned vw)
                                      88.0f, -88.0f, 5.5f, -5.5f};
     double worst = 0;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (quick() && shapes[s][1] > 64)
+            continue;
         unsigned R = shapes[s][0], C = shapes[s][1];
         size_t n = (size_t)R * C;
         uint32_t seed = 77 + (uint32_t)s;
@@ -413,6 +424,8 @@ static void test_split_merge_heads(void **state)
     cl_kernel km = kernel(ctx, "heads", NULL, "dcl_merge_heads");
     static const unsigned shapes[][4] = {{1, 1, 1, 8}, {3, 7, 4, 8}, {2, 33, 4, 64}, {3, 33, 1, 64}, {1, 130, 3, 8}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (quick() && shapes[s][1] > 64)
+            continue;
         unsigned B = shapes[s][0], L = shapes[s][1], NH = shapes[s][2], D = shapes[s][3];
         unsigned T = B * L, A = NH * D;
         size_t nsrc = (size_t)T * 3 * A, nh = (size_t)T * A;
@@ -554,6 +567,8 @@ static void test_disentangled_softmax(void **state)
     };
     double worst = 0;
     for (size_t w = 0; w < sizeof wgs / sizeof wgs[0]; w++) {
+        if (quick() && wgs[w] > 16)
+            continue;
         char opt[32];
         snprintf(opt, sizeof opt, "-DATT_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "attention", opt, "dcl_disentangled_softmax");
@@ -561,6 +576,8 @@ static void test_disentangled_softmax(void **state)
             for (int f = 0; f < 4; f++) {
                 if (wgs[w] == 1024 && cases[c].L > 33 && f != 0)
                     continue; /* keep the run short */
+                if (quick() && (cases[c].L > 7 || f == 3))
+                    continue;
                 double r = run_attention(ctx, k, wgs[w], cases[c], !(f & 1), !(f & 2), (uint32_t)(1000 + 10 * c + f));
                 worst = r > worst ? r : worst;
             }
@@ -578,10 +595,14 @@ static void test_softmax_rows(void **state)
     static const unsigned shapes[][2] = {{1, 1}, {5, 7}, {17, 130}, {3, 1000}, {2, 2}};
     double worst = 0;
     for (size_t w = 0; w < sizeof wgs / sizeof wgs[0]; w++) {
+        if (quick() && wgs[w] > 16)
+            continue;
         char opt[32];
         snprintf(opt, sizeof opt, "-DATT_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "attention", opt, "dcl_softmax_rows");
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            if (quick() && shapes[s][1] > 64)
+                continue;
             unsigned R = shapes[s][0], n = shapes[s][1];
             uint32_t seed = 500 + (uint32_t)s;
             float *x = rnd((size_t)R * n, &seed, 10.0f, 0);

@@ -297,7 +297,59 @@ static void test_bad_inputs(void **state)
     assert_int_equal(dcl_pipeline_run(p, &in[3], 1, r), DCL_OK);
     assert_int_equal(r[0]->status, DCL_OK);
     dcl_result_free(r[0]);
+    /* the message says that truncation removed the mask (it said there was none in the text) */
+    char cut[600] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(cut, "word ");
+    strcat(cut, "[MASK].");
+    in[2].text = cut;
+    assert_int_equal(dcl_pipeline_run(p, &in[2], 1, r), DCL_OK);
+    if (r[0]->status != DCL_ERR_INVALID_ARGUMENT || !strstr(r[0]->error, "truncat") ||
+        !strstr(r[0]->error, "max-length"))
+        fail_msg("%s", r[0]->error);
+    dcl_result_free(r[0]);
     dcl_pipeline_free(p);
+
+    /* a tokenizer that names no model_max_length: the model's max_position_embeddings (128) is the
+     * limit (a relative-position model accepted any length), and the message names --max-length */
+    char dir[] = DCL_TEST_BINARY_DIR "/pl_nomax_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/spm.model", dir);
+    char *spm = NULL;
+    long spm_len = 0;
+    FILE *f = fopen(REPO_DIR "/tests/data/tokenizer/spm_v3/spm.model", "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    spm_len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    spm = malloc((size_t)spm_len);
+    assert_int_equal(fread(spm, 1, (size_t)spm_len, f), (size_t)spm_len);
+    fclose(f);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(spm, 1, (size_t)spm_len, f), (size_t)spm_len);
+    fclose(f);
+    free(spm);
+    char model[1024];
+    snprintf(model, sizeof model, PL_DIR "/models/v3_mlm");
+    dcl_pipeline_params pp = dcl_pipeline_default_params();
+    pp.task = DCL_TASK_FILL_MASK;
+    pp.tokenizer_dir = dir;
+    if (dcl_pipeline_create(ctx, model, &pp, &p) != DCL_OK)
+        fail_msg("%s: %s", dir, dcl_last_error());
+    char mid[1200] = "";
+    for (int i = 0; i < 200; i++)
+        strcat(mid, "word ");
+    strcat(mid, "[MASK].");
+    in[0].text = mid;
+    assert_int_equal(dcl_pipeline_run(p, in, 1, r), DCL_OK);
+    if (r[0]->status != DCL_ERR_RANGE || !strstr(r[0]->error, "(128)") || !strstr(r[0]->error, "max-length"))
+        fail_msg("%s: %s", dcl_status_string(r[0]->status), r[0]->error ? r[0]->error : "");
+    dcl_result_free(r[0]);
+    dcl_pipeline_free(p);
+    remove(path);
+    rmdir(dir);
 }
 
 static void test_create_errors(void **state)

@@ -10,8 +10,19 @@
  *  - Every *_free(NULL) is a no-op.
  *  - The library never calls exit() or abort() and prints nothing except through the log
  *    callback (default: warnings and errors to stderr).
- *  - Threads: a dcl_context may be shared by threads only for read-only queries; a dcl_model is
- *    immutable after load and may be shared; a dcl_session belongs to one thread at a time.
+ *  - Threads (checked by tests/test_threads.c under ThreadSanitizer):
+ *      - a dcl_context, a dcl_model and a dcl_tokenizer may be shared by any number of threads:
+ *        every call that takes one of them may run concurrently with any other (model loads,
+ *        session creation and program builds on one context are serialised by its locks; each
+ *        program is built once);
+ *      - a dcl_session belongs to one thread at a time: give each thread its own;
+ *      - *_free must not overlap any other use of the object, nor of the objects made from it;
+ *      - dcl_last_error() is per thread; dcl_context_last_error() and dcl_session_last_error()
+ *        return a copy of the last failure of any thread that uses the context;
+ *      - dcl_set_log_callback() is process-wide: set it before other threads use the library. A
+ *        log callback is called from whichever thread logs.
+ *    Sessions of one context share its in-order command queue: their device work is serialised;
+ *    for parallel devices use one context per device (or per queue).
  */
 #ifndef DEBERTACL_H
 #define DEBERTACL_H
@@ -162,7 +173,8 @@ DCL_API dcl_context_params dcl_context_default_params(void);
 DCL_API dcl_status dcl_context_create(const dcl_context_params *params, dcl_context **out);
 DCL_API void dcl_context_free(dcl_context *ctx);
 
-/** The detail of the last error on this context ("" if none). Owned by the context. */
+/** The detail of the last error on this context, from any thread that uses it ("" if none): a
+ *  thread-local copy, valid until the next call into the library from the same thread. */
 DCL_API const char *dcl_context_last_error(const dcl_context *ctx);
 
 /** Facts of the context's device. */
@@ -188,7 +200,7 @@ DCL_API dcl_status dcl_context_build_program(dcl_context *ctx, const char *name,
 /* ==== model (checkpoints) ===================================================================== */
 /* DCL-SECTION model */
 /* A model: config and weights on one context's device. Immutable after load: several sessions
- * (threads) may use one model at once. Free it before its context. */
+ * (threads, one session each) may use one model at once. Free it before its context. */
 typedef struct dcl_model dcl_model;
 
 /* Task heads found in the checkpoint (bit mask). */
@@ -308,7 +320,7 @@ typedef struct dcl_timings {
 
 DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *timings);
 
-/** The last error of the session's model's context. */
+/** The last error of the session's model's context (as dcl_context_last_error()). */
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
 
 /* ---- profiling (sessions created with params.profile on a profiling context) ---- */
@@ -725,8 +737,9 @@ typedef struct dcl_result_item {
                           token_str */
     float score;       /* as the task's transformers pipeline gives it */
     int index;         /* class id, token id (fill-mask), choice / label / document index;
-                          token classification with DCL_AGGREGATE_NONE: the token index */
-    int group;         /* fill-mask: which mask (0, 1, ...); else 0 */
+                          token classification with DCL_AGGREGATE_NONE: the token index; QA:
+                          the answer's first token in its window */
+    int group;         /* fill-mask: which mask (0, 1, ...); QA: the window (-1: no answer) */
     const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
     long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
                           the mask's token position; token-id input: token positions */

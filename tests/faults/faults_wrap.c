@@ -528,3 +528,33 @@ CLBlastStatusCode __wrap_CLBlastOverrideParameters(const cl_device_id d, const c
     FAIL_BLAS("CLBlastOverrideParameters");
     return __real_CLBlastOverrideParameters(d, kernel, p, n, names, values);
 }
+
+/* profiling: markers and timestamps (events are released, never failed) */
+cl_int __real_clEnqueueFillBuffer(cl_command_queue, cl_mem, const void *, size_t, size_t, size_t, cl_uint,
+                                  const cl_event *, cl_event *);
+cl_int __wrap_clEnqueueFillBuffer(cl_command_queue q, cl_mem m, const void *pat, size_t psize, size_t off, size_t n,
+                                  cl_uint nw, const cl_event *w, cl_event *ev)
+{
+    FAIL_CALL("clEnqueueFillBuffer");
+    return __real_clEnqueueFillBuffer(q, m, pat, psize, off, n, nw, w, ev);
+}
+
+cl_int __real_clEnqueueMarkerWithWaitList(cl_command_queue, cl_uint, const cl_event *, cl_event *);
+cl_int __wrap_clEnqueueMarkerWithWaitList(cl_command_queue q, cl_uint nw, const cl_event *w, cl_event *ev)
+{
+    FAIL_CALL("clEnqueueMarkerWithWaitList");
+    return __real_clEnqueueMarkerWithWaitList(q, nw, w, ev);
+}
+
+cl_int __real_clGetEventProfilingInfo(cl_event, cl_profiling_info, size_t, void *, size_t *);
+cl_int __wrap_clGetEventProfilingInfo(cl_event e, cl_profiling_info what, size_t size, void *value, size_t *ret)
+{
+    FAIL_CALL("clGetEventProfilingInfo");
+    return __real_clGetEventProfilingInfo(e, what, size, value, ret);
+}
+
+cl_int __real_clReleaseEvent(cl_event);
+cl_int __wrap_clReleaseEvent(cl_event e)
+{
+    return __real_clReleaseEvent(e);
+}

@@ -1,7 +1,8 @@
 /* Fuzz target: text encoding and decoding with each tokenizer kind, the tokenizers fixed (the
  * real ones in tests/data/tokenizer), the text fuzzed.
  * Input: one control byte (tokenizer, pair, truncation, padding, invalid UTF-8 handling), then
- * the text; a FUZZ_SEPARATOR line splits it into text and pair. */
+ * the text; a FUZZ_SEPARATOR line splits it into text and pair. The text's bytes, taken as ids,
+ * are decoded too. */
 #include "fuzz_common.h"
 
 #ifndef DCL_TEST_DATA_DIR
@@ -42,6 +43,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.max_length = (ctl & 32) ? 1 + (size % 40) : 0;
     p.padding = (ctl & 64) ? DCL_PAD_MAX_LENGTH : DCL_PAD_NONE;
     p.replace_invalid_utf8 = (ctl & 128) != 0;
+
+    /* decoding of arbitrary ids: the text's bytes taken as int32 values */
+    {
+        int32_t ids[64];
+        size_t nid = sizes[0] / sizeof *ids < 64 ? sizes[0] / sizeof *ids : 64;
+        memcpy(ids, parts[0], nid * sizeof *ids);
+        for (size_t i = 0; i < nid && (ctl & 8); i++)
+            ids[i] = (int32_t)((uint32_t)ids[i] % (uint32_t)(dcl_tokenizer_vocab_size(tok) + 2)) - 1;
+        char *text = NULL;
+        size_t len = 0;
+        if (dcl_tokenizer_decode(tok, ids, nid, ctl & 1, &text, &len) == DCL_OK) {
+            if (strlen(text) > len)
+                abort(); /* NUL-terminated at len (a decoded NUL may come earlier) */
+            dcl_string_free(text);
+        }
+    }
 
     dcl_encoding *enc = NULL;
     dcl_status st;

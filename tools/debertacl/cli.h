@@ -40,6 +40,7 @@ typedef struct dcl_cli_prof_device {
     int index;               /* flat device index */
     dcl_device_info info;
     int ok;                  /* 0: it failed, error[] says why */
+    int bad_input;           /* the failure is the input's (model folder, preset, shapes) */
     char error[512];
     dcl_device_peak peak;
     int has_peak;
@@ -48,6 +49,9 @@ typedef struct dcl_cli_prof_device {
     double span;             /* first start to last end */
     double idle;             /* gaps between operations inside the span */
     dcl_cli_prof_class cls[DCL_OPC_COUNT];
+    int has_overhead;        /* --overhead: the same forward without profiling, alternating */
+    double overhead_median, overhead_min, overhead_max; /* per-round ratios profiled / unprofiled */
+    double unprofiled_median, max_abs_diff;             /* seconds; largest |output difference| */
     dcl_profile_record *records; /* the last run's records (malloc'd copy) */
     size_t count;
 } dcl_cli_prof_device;

@@ -31,8 +31,10 @@ static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
         return NULL;
     }
     int32_t *out = malloc((size_t)rows * (size_t)cols * sizeof *out);
-    if (!out)
+    if (!out) {
+        fprintf(stderr, "debertacl forward: out of memory for %s (%d x %d)\n", what, rows, cols);
         return NULL;
+    }
     int r = 0;
     cJSON *row;
     cJSON_ArrayForEach(row, arr)
@@ -47,7 +49,9 @@ static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
         cJSON *v;
         cJSON_ArrayForEach(v, row)
         {
-            if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int32_t)v->valuedouble) {
+            /* range first: converting an out-of-range double is undefined */
+            if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT32_MIN && v->valuedouble <= INT32_MAX) ||
+                v->valuedouble != (double)(int32_t)v->valuedouble) {
                 fprintf(stderr, "debertacl forward: %s[%d][%d] is not an integer\n", what, r, c);
                 free(out);
                 return NULL;
@@ -285,18 +289,25 @@ int dcl_cmd_forward(int argc, char **argv)
             dcl_cli_error("forward", st);
             rc = st == DCL_ERR_RANGE || st == DCL_ERR_INVALID_ARGUMENT ? 2 : 1;
         } else {
-            const int64_t *shp[64];
-            const float *dp[64];
-            const char *nm[64];
-            int c = count < 64 ? count : 64;
-            for (int i = 0; i < c; i++) {
+            /* every tensor: 1 + (num_layers + 1) + num_layers of them with both flags */
+            const int64_t **shp = malloc((size_t)count * sizeof *shp);
+            const float **dp = malloc((size_t)count * sizeof *dp);
+            const char **nm = malloc((size_t)count * sizeof *nm);
+            const int c = count;
+            for (int i = 0; shp && dp && nm && i < c; i++) {
                 shp[i] = shapes[i];
                 dp[i] = data[i];
                 nm[i] = names[i];
             }
-            if (cli_st_write_f32(o.output, c, nm, ndims, shp, dp) != 0)
+            int wrote = shp && dp && nm ? cli_st_write_f32(o.output, c, nm, ndims, shp, dp) == 0 : 0;
+            if (!shp || !dp || !nm)
+                fprintf(stderr, "debertacl forward: out of memory for the output list\n");
+            else if (!wrote)
                 fprintf(stderr, "debertacl forward: writing the output: %s\n", cli_error_text());
-            else {
+            free(shp);
+            free(dp);
+            free(nm);
+            if (wrote) {
                 dcl_timings t;
                 dcl_session_timings(s, &t);
                 printf("%s: %d x %d through %s (%d layers) in %.3f s; wrote %d tensor%s to %s\n",

@@ -230,6 +230,11 @@ int dcl_cmd_run(int argc, char **argv)
             rc = 1;
             goto out;
         }
+        int k = 0; /* transformers drops empty labels */
+        for (int i = 0; i < r.n_labels; i++)
+            if (*r.labels[i])
+                r.labels[k++] = r.labels[i];
+        r.n_labels = k;
     }
     if (o->task == DCL_TASK_RERANK) {
         rc = run_documents(&r);
