@@ -67,27 +67,30 @@ class Timings(ctypes.Structure):
 class Debertacl:
     """The public C API through ctypes: one context, one model, one session per (max B, max L)."""
 
-    def __init__(self, lib_path, model_dir, device, max_batch, max_length):
+    def __init__(self, lib_path, model_dir, device, max_batch, max_length, profile):
         self.lib = lib = ctypes.CDLL(lib_path)
         lib.dcl_context_default_params.restype = ContextParams
         lib.dcl_model_default_params.restype = ModelParams
         lib.dcl_session_default_params.restype = SessionParams
         lib.dcl_last_error.restype = ctypes.c_char_p
-        cp = lib.dcl_context_default_params()
-        if device:
-            cp.device = device.encode()
-        self.ctx, self.model = ctypes.c_void_p(), ctypes.c_void_p()
-        self._check(lib.dcl_context_create(ctypes.byref(cp), ctypes.byref(self.ctx)), "context")
-        mp = lib.dcl_model_default_params()
-        self._check(lib.dcl_model_load(self.ctx, model_dir.encode(), ctypes.byref(mp), ctypes.byref(self.model)),
-                    "model")
+        # the timed forward runs on a context without queue profiling; the profiled session
+        # (GEMM event times) gets a context and model of its own
         self.sessions = {}
-        for profile in (0, 1):
+        for prof in (0, 1) if profile else (0,):
+            cp = lib.dcl_context_default_params()
+            if device:
+                cp.device = device.encode()
+            cp.profiling = prof
+            ctx, model, s = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+            self._check(lib.dcl_context_create(ctypes.byref(cp), ctypes.byref(ctx)), "context")
+            mp = lib.dcl_model_default_params()
+            self._check(lib.dcl_model_load(ctx, model_dir.encode(), ctypes.byref(mp), ctypes.byref(model)), "model")
             sp = lib.dcl_session_default_params()
-            sp.max_batch, sp.max_length, sp.profile = max_batch, max_length, profile
-            s = ctypes.c_void_p()
-            self._check(lib.dcl_session_create(self.model, ctypes.byref(sp), ctypes.byref(s)), "session")
-            self.sessions[profile] = s
+            sp.max_batch, sp.max_length, sp.profile = max_batch, max_length, prof
+            self._check(lib.dcl_session_create(model, ctypes.byref(sp), ctypes.byref(s)), "session")
+            self.sessions[prof] = s
+            if not prof:
+                self.ctx = ctx
         info = (ctypes.c_char * 4096)()
         self.device = None
         if lib.dcl_context_device_info(self.ctx, info) == 0:  # dcl_device_info: name and platform
@@ -154,7 +157,7 @@ def main():
 
     shapes = [tuple(int(v) for v in s.split("x")) for s in args.shapes.split(",")]
     maxb, maxl = max(b for b, _ in shapes), max(l for _, l in shapes)
-    ours = Debertacl(args.lib, work, args.device, maxb, maxl)
+    ours = Debertacl(args.lib, work, args.device, maxb, maxl, args.gemm)
     rng = np.random.default_rng(0)
     report = dict(tool="bench_ort.py", preset=args.preset, threads=args.threads, rounds=args.rounds,
                   warmup=args.warmup, torch=torch.__version__, transformers=transformers.__version__,
