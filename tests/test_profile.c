@@ -218,6 +218,37 @@ static void same_outputs(void **state)
     dcl_session_free(prof);
 }
 
+/* CLBlast routines (the GEMM path of GPUs; CPU drivers take cl/gemm_cpu.cl unless told otherwise):
+ * each starts at the end of the marker enqueued before it, after the previous operation. */
+static void clblast_routines(void **state)
+{
+    (void)state;
+    int own = prof_ctx->gemm_own;
+    prof_ctx->gemm_own = 0;
+    dcl_session *s = session(prof_model, 1);
+    dcl_batch b = {B, L, ids, NULL, NULL};
+    const dcl_profile_record *r;
+    size_t n = 0;
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
+    prof_ctx->gemm_own = own;
+    assert_int_equal(n, 3 + 2 + 16 * NL);
+    assert_string_equal(find(r, n, "layer0.attention.qkv_gemm")->kernel, "CLBlastSgemm");
+    assert_string_equal(find(r, n, "layer0.attention.pv_gemm")->kernel, "CLBlastSgemmStridedBatched");
+    int gemms = 0;
+    for (size_t i = 1; i < n; i++) {
+        assert_true(r[i].queued_ns <= r[i].start_ns && r[i].start_ns <= r[i].end_ns);
+        assert_true(r[i].start_ns >= r[i - 1].end_ns);
+        if (r[i].gemm[0]) {
+            gemms++;
+            assert_true(r[i].end_ns > r[i].start_ns);
+        }
+    }
+    assert_int_equal(gemms, 8 * NL);
+    dcl_session_free(s);
+}
+
 static void bad_use(void **state)
 {
     (void)state;
@@ -275,6 +306,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records),
         cmocka_unit_test(same_outputs),
+        cmocka_unit_test(clblast_routines),
         cmocka_unit_test(bad_use),
         cmocka_unit_test(peak),
     };

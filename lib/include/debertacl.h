@@ -348,8 +348,8 @@ DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
 /* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
  * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
  * CLBlast routine may run several kernels and its event covers only the last one: its start is
- * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
- * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+ * the end of a marker enqueued just before it on the in-order queue (where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the record covers the last kernel only). */
 typedef struct dcl_profile_record {
     char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
     dcl_op_class op_class;
