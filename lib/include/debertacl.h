@@ -384,8 +384,9 @@ DCL_API dcl_status dcl_top_k(const float *logits, int n, int k, int32_t *indices
 /* An answer span: token indices start <= end (inclusive) and its score. */
 typedef struct dcl_span {
     int start, end;
-    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens, as transformers'
-                    question-answering pipeline */
+    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens only (the
+                    question-answering pipeline, dcl_pipeline_run, scores as transformers' classic
+                    pipeline: [CLS] in the softmax, then zeroed) */
 } dcl_span;
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
