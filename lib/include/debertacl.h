@@ -547,9 +547,12 @@ typedef enum dcl_task {
     DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
     DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
     DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
-    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a pooled sentence embedding */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a sentence embedding pooled from
+                                          the pipeline's last hidden states (pooling, normalize) */
     DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
-    DCL_TASK_RERANK = 8                /* "rerank": score (query, document) pairs */
+    DCL_TASK_RERANK = 8                /* "rerank": (query, document) pairs scored as text
+                                          classification does, the last label's score
+                                          (num_labels 1: the sigmoid of the logit) */
 } dcl_task;
 
 /** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */
