@@ -236,6 +236,12 @@ def main():
                      {"align_to_words": False, "top_k": 2}):
             r = qa_classic(m, tok, q, short, **opts)
             case(name, family, "question-answering", [{"text": q, "pair": short}], [r], **opts)
+        # a context of a few tokens: every span and the empty answer make the list
+        tiny = "In Brazil."
+        r = qa_classic(m, tok, q, tiny, top_k=40, handle_impossible_answer=True)
+        assert any(a["answer"] == "" for a in r)
+        case(name, family, "question-answering", [{"text": q, "pair": tiny}], [r], top_k=40,
+             handle_impossible_answer=True)
         for opts in ({"max_length": 48, "doc_stride": 16, "top_k": 3},
                      {"max_length": 64, "doc_stride": 24, "top_k": 2, "handle_impossible_answer": True}):
             kw = dict(opts)
