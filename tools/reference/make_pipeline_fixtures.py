@@ -202,6 +202,9 @@ def main():
         case(name, family, "text-classification", [{"text": p["text"], "pair": p["text_pair"]} for p in pairs], exp)
         exp = [[{"label": x["label"], "score": f(x["score"])} for x in tc(t, top_k=None)] for t in TEXTS]
         case(name, family, "text-classification", [{"text": t} for t in TEXTS], exp)
+        exp = [[{"label": x["label"], "score": f(x["score"])}
+                for x in tc(t, top_k=2, function_to_apply="sigmoid")] for t in TEXTS]
+        case(name, family, "text-classification", [{"text": t} for t in TEXTS], exp, function="sigmoid", top_k=2)
         # zero-shot
         zs = pipeline("zero-shot-classification", model=m, tokenizer=tok)
         labels = ["geography", "animals", "business"]
@@ -253,7 +256,7 @@ def main():
     family = "v3"
     m, tok = build(out, "v3_score", family, "ForSequenceClassification", 541, num_labels=1)
     tc = pipeline("text-classification", model=m, tokenizer=tok)
-    for fn in (None, "none"):
+    for fn in (None, "none", "softmax"):
         kw = {} if fn is None else {"function_to_apply": fn}
         exp = [[{"label": x["label"], "score": f(x["score"])} for x in tc(t, top_k=None, **kw)] for t in TEXTS]
         opts = {} if fn is None else {"function": fn}
