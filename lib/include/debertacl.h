@@ -457,8 +457,9 @@ DCL_API dcl_status dcl_top_k(const float *logits, int n, int k, int32_t *indices
 /* An answer span: token indices start <= end (inclusive) and its score. */
 typedef struct dcl_span {
     int start, end;
-    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens, as transformers'
-                    question-answering pipeline */
+    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens only (the
+                    question-answering pipeline, dcl_pipeline_run, scores as transformers' classic
+                    pipeline: [CLS] in the softmax, then zeroed) */
 } dcl_span;
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
@@ -649,9 +650,12 @@ typedef enum dcl_task {
     DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
     DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
     DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
-    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a pooled sentence embedding */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a sentence embedding pooled from
+                                          the pipeline's last hidden states (pooling, normalize) */
     DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
-    DCL_TASK_RERANK = 8                /* "rerank": score (query, document) pairs */
+    DCL_TASK_RERANK = 8                /* "rerank": (query, document) pairs scored as text
+                                          classification does, the last label's score
+                                          (num_labels 1: the sigmoid of the logit) */
 } dcl_task;
 
 /** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */
