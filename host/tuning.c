@@ -90,6 +90,8 @@ static const struct { const char *name; long value; } builtin_cpu[] = {
     {"GEMMK", 0}, {"KREG", 1}, {"KWG", 32}, {"KWI", 2}, {"MDIMA", 1}, {"MDIMC", 1}, {"MWG", 16}, {"NDIMB", 1},
     {"NDIMC", 1}, {"NWG", 6}, {"SA", 0}, {"SB", 0}, {"STRM", 0}, {"STRN", 0}, {"VWM", 8}, {"VWN", 2},
     {"XGEMM_MIN_INDIRECT_SIZE", 0},
+    /* fused attention: no local staging (barriers split PoCL's work-item loops), 8-wide vectors */
+    {"FA_TQ", 16}, {"FA_LOCAL", 0}, {"FA_VW", 8},
 };
 
 static int profile_matches(const dcl_profile *p, const dcl_device_info *d)

@@ -51,12 +51,15 @@ static int teardown(void **state)
     return 0;
 }
 
+static int materialized; /* sessions materialise the attention scores (the path with more operations) */
+
 static dcl_session *session(dcl_model *m, int profile)
 {
     dcl_session_params sp = dcl_session_default_params();
     sp.max_batch = B;
     sp.max_length = L;
     sp.profile = profile;
+    sp.materialized_attention = materialized;
     dcl_session *s = NULL;
     if (dcl_session_create(m, &sp, &s) != DCL_OK)
         fail_msg("dcl_session_create: %s", dcl_last_error());
@@ -85,7 +88,9 @@ static void check_gemm(const dcl_profile_record *r, uint64_t m, uint64_t n, uint
     assert_true(r->bytes == 4.0 * batch * (m * k + k * n + m * n));
 }
 
-/* The expected enqueue order of one forward (the second one: the slot table is not written again). */
+/* The expected enqueue order of one forward with materialised attention (the second one: the slot
+ * table is not written again); the fused attention replaces scores_gemm .. merge_heads by one
+ * "attention.fused" kernel. */
 static const char *const per_layer[] = {
     "attention.qkv_gemm", "attention.split_q",  "attention.split_k",   "attention.split_v",
     "attention.scores_gemm", "attention.c2p_gemm", "attention.p2c_gemm", "attention.softmax",
@@ -96,9 +101,11 @@ static const char *const per_layer[] = {
 static void records(void **state)
 {
     (void)state;
+    materialized = 1;
     dcl_session *s = session(prof_model, 1);
+    materialized = 0;
     float out[T * H];
-    dcl_batch b = {B, L, ids, NULL, NULL};
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
     dcl_outputs o = {out, NULL, NULL};
     const dcl_profile_record *r;
     size_t n = 0, first = 0;
@@ -106,11 +113,12 @@ static void records(void **state)
     assert_int_equal(dcl_session_profile(s, &r, &first), DCL_OK);
     assert_int_equal(dcl_encode(s, &b, &o), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    /* 3 writes, 2 embedding ops, 16 per layer, 1 read; the first forward also wrote the slot table */
-    assert_int_equal(n, 3 + 2 + 16 * NL + 1);
+    /* 5 writes (ids, types, mask, attention tiles, token positions), 2 embedding ops, 16 per layer,
+     * 1 read; the first forward also wrote the slot table */
+    assert_int_equal(n, 5 + 2 + 16 * NL + 1);
     assert_int_equal(first, n + 1);
     size_t i = 0;
-    for (; i < 3; i++) {
+    for (; i < 5; i++) {
         assert_string_equal(r[i].op, "transfer.write");
         assert_int_equal(r[i].op_class, DCL_OPC_TRANSFER);
         assert_string_equal(r[i].kernel, "write");
@@ -174,7 +182,7 @@ static void records(void **state)
     float pooled[B * H];
     assert_int_equal(dcl_embed(s, &b, DCL_POOL_FIRST, 0, pooled), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    assert_int_equal(n, 3 + 2 + 16 * NL + 3); /* rows write, gather, read */
+    assert_int_equal(n, 5 + 2 + 16 * NL + 3); /* rows write, gather, read */
     assert_string_equal(r[n - 2].op, "head");
     assert_int_equal(r[n - 2].op_class, DCL_OPC_HEADS);
     assert_string_equal(r[n - 2].kernel, "dcl_embed_gather");
@@ -183,7 +191,7 @@ static void records(void **state)
     int32_t bad[T];
     memcpy(bad, ids, sizeof bad);
     bad[T - 1] = 100000;
-    dcl_batch wrong = {B, L, bad, NULL, NULL};
+    dcl_batch wrong = {B, L, bad, NULL, NULL, NULL};
     assert_int_equal(dcl_encode(s, &wrong, &o), DCL_ERR_RANGE);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
     assert_int_equal(n, 0);
@@ -203,7 +211,7 @@ static void same_outputs(void **state)
     int32_t mask[T];
     for (int t = 0; t < T; t++)
         mask[t] = t % L < L - 2 || t < L; /* padding at the end of the second row */
-    dcl_batch b = {B, L, ids, mask, NULL};
+    dcl_batch b = {B, L, ids, mask, NULL, NULL};
     dcl_outputs oa = {a, pa, NULL}, ob = {b_, pb, NULL};
     assert_int_equal(dcl_encode(plain, &b, &oa), DCL_OK);
     assert_int_equal(dcl_encode(prof, &b, &ob), DCL_OK);
@@ -213,7 +221,13 @@ static void same_outputs(void **state)
     const dcl_profile_record *r;
     size_t n;
     assert_int_equal(dcl_session_profile(prof, &r, &n), DCL_OK);
-    assert_int_equal(n, 4 + 2 + 16 * NL + NL + 2); /* slot table write; a read per hidden state */
+    /* the fused attention: 13 operations per layer; a slot table write; a read per hidden state */
+    assert_int_equal(n, 6 + 2 + 13 * NL + NL + 2);
+    const dcl_profile_record *fa = find(r, n, "layer1.attention.fused");
+    assert_int_equal(fa->op_class, DCL_OPC_SCORES);
+    assert_string_equal(fa->kernel, "dcl_fused_attention");
+    for (size_t i = 0; i < n; i++)
+        assert_null(strstr(r[i].op, "attention.softmax"));
     dcl_session_free(plain);
     dcl_session_free(prof);
 }
@@ -226,7 +240,7 @@ static void clblast_routines(void **state)
     int own = prof_ctx->gemm_own;
     prof_ctx->gemm_own = 0;
     dcl_session *s = session(prof_model, 1);
-    dcl_batch b = {B, L, ids, NULL, NULL};
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
     const dcl_profile_record *r;
     size_t n = 0;
     assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);

@@ -274,7 +274,10 @@ DCL_API const char *dcl_model_label(const dcl_model *model, int index);
 /* ==== session (encoder forward) =============================================================== */
 /* DCL-SECTION session */
 /* A session: the per-thread workspace of one model, sized once for its largest batch and length,
- * so that dcl_encode() allocates no device memory. One session per thread; a model may have many. */
+ * so that dcl_encode() allocates no device memory (except the attention-probability buffer, see
+ * dcl_encode()). The workspace grows linearly with max_batch * max_length: a length the device
+ * cannot hold gets DCL_ERR_DEVICE_MEMORY with a message naming the longest length it can.
+ * One session per thread; a model may have many. */
 typedef struct dcl_session dcl_session;
 
 typedef struct dcl_session_params {
@@ -283,32 +286,53 @@ typedef struct dcl_session_params {
     int profile;    /* nonzero: record an OpenCL event for every kernel, GEMM and transfer of a
                        forward (dcl_session_profile); needs a context created with profiling on.
                        Nothing waits between operations: the queue runs as without profiling */
+    int materialized_attention; /* nonzero: always materialise the [heads, B, L, L] scores (the
+                                   path that returns attention probabilities), for comparisons;
+                                   packed batches are then DCL_ERR_UNSUPPORTED. Default 0 */
 } dcl_session_params;
 
 DCL_API dcl_session_params dcl_session_default_params(void);
 DCL_API dcl_status dcl_session_create(dcl_model *model, const dcl_session_params *params, dcl_session **out);
 DCL_API void dcl_session_free(dcl_session *session);
 
-/* One batch of B sequences of length L, row-major [B, L]. */
+/* One batch of B sequences, in one of two layouts:
+ *  - padded (offsets == NULL): row-major [B, L], L = length, shorter rows padded (left or right)
+ *    and marked by attention_mask;
+ *  - packed (offsets != NULL): the B sequences back to back without padding, sequence b being
+ *    tokens offsets[b] .. offsets[b+1]-1 of input_ids and token_type_ids; offsets has B + 1
+ *    entries, offsets[0] == 0, strictly increasing; N = offsets[B] tokens in all. `length` is
+ *    ignored and attention_mask must be NULL. Every GEMM and kernel then works on the N tokens,
+ *    attention stays within each sequence, and each sequence's results equal those of encoding
+ *    it alone. A session takes a packed batch whose sequences are each at most max_length tokens
+ *    and whose N is at most max_batch * max_length (B itself may exceed max_batch).
+ * Per-token outputs are [B, L, ...] for a padded batch and [N, ...] for a packed one (write
+ * "tokens" for B * L or N below); per-sequence outputs are [B, ...] in both. */
 typedef struct dcl_batch {
     int batch;
     int length;
     const int32_t *input_ids;      /* ids in [0, vocab_size) */
     const int32_t *attention_mask; /* 1 real token, 0 padding; NULL: all ones */
     const int32_t *token_type_ids; /* NULL: all zeros; ignored when the model has no token types */
+    const int32_t *offsets;        /* NULL: padded [batch, length]; else packed, batch + 1 offsets */
 } dcl_batch;
 
 /* Where dcl_encode() writes; every pointer may be NULL (not wanted). Memory belongs to the app. */
 typedef struct dcl_outputs {
-    float *last_hidden_state; /* [B, L, hidden_size] */
-    float **hidden_states;    /* num_layers + 1 pointers (embeddings, then each layer), each [B, L, hidden] */
-    float **attentions;       /* num_layers pointers, each [B, num_heads, L, L] attention probabilities */
+    float *last_hidden_state; /* [tokens, hidden_size] ([B, L, hidden_size] when padded) */
+    float **hidden_states;    /* num_layers + 1 pointers (embeddings, then each layer), each [tokens, hidden] */
+    float **attentions;       /* num_layers pointers, each [B, num_heads, L, L] attention probabilities;
+                                 padded batches only (DCL_ERR_UNSUPPORTED for a packed one) */
 } dcl_outputs;
 
 /** Runs the encoder, as transformers' DebertaModel / DebertaV2Model forward in eval mode.
  *  Values at padding positions are unspecified. Invalid input (an id outside the vocabulary, a
- *  token type outside type_vocab_size, B or L of 0 or beyond the session's maximum) returns
- *  DCL_ERR_RANGE or DCL_ERR_INVALID_ARGUMENT and writes nothing. */
+ *  token type outside type_vocab_size, B or L of 0 or beyond the session's maximum, bad packed
+ *  offsets) returns DCL_ERR_RANGE or DCL_ERR_INVALID_ARGUMENT and writes nothing.
+ *  Attention: without attention outputs the fused kernel runs (scores, online softmax and the
+ *  product with V in one pass: memory O(tokens), no [L, L] matrix); with attention outputs, or
+ *  with dcl_session_params.materialized_attention, the scores are materialised [heads, B, L, L]
+ *  in a buffer allocated at the first such call (DCL_ERR_DEVICE_MEMORY with the size if the
+ *  device cannot hold it). */
 DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, const dcl_outputs *outputs);
 
 typedef struct dcl_timings {
@@ -410,28 +434,31 @@ typedef enum dcl_emd_mode {
 } dcl_emd_mode;
 
 /** Masked-LM logits over the vocabulary at `count` positions: logits[count, vocab_size], row i
- *  for flat position positions[i] = row * length + column of the batch. positions NULL: every
- *  position in order (count must then be batch * length). Only the asked positions go through
- *  the transform and the vocabulary GEMM. Needs DCL_HEAD_MLM. */
+ *  for flat position positions[i] = row * length + column of the batch (packed: the token index
+ *  offsets[row] + column). positions NULL: every position in order (count must then be the
+ *  batch's token count). Only the asked positions go through the transform and the vocabulary
+ *  GEMM. Needs DCL_HEAD_MLM. */
 DCL_API dcl_status dcl_mlm_logits(dcl_session *session, const dcl_batch *batch, const int32_t *positions,
                                   int count, dcl_emd_mode emd, float *logits);
 
 /** Sequence classification (also NLI: encode the premise and hypothesis as a pair): pooler on
- *  the first token (dense, pooler_hidden_act), then the classifier. logits[batch, num_labels];
- *  names from dcl_model_label(). Needs DCL_HEAD_SEQUENCE_CLASS. */
+ *  the first token of each sequence (dense, pooler_hidden_act), then the classifier.
+ *  logits[batch, num_labels]; names from dcl_model_label(). Needs DCL_HEAD_SEQUENCE_CLASS. */
 DCL_API dcl_status dcl_classify(dcl_session *session, const dcl_batch *batch, float *logits);
 
-/** Token classification: logits[batch, length, num_labels]. Needs DCL_HEAD_TOKEN_CLASS. */
+/** Token classification: logits[batch, length, num_labels] (packed: [tokens, num_labels]).
+ *  Needs DCL_HEAD_TOKEN_CLASS. */
 DCL_API dcl_status dcl_token_classify(dcl_session *session, const dcl_batch *batch, float *logits);
 
 /** Extractive question answering: start_logits[batch, length] and end_logits[batch, length]
- *  (encode question and context as a pair; dcl_qa_best_span() picks the answer). Needs
+ *  (packed: [tokens] each) (encode question and context as a pair; dcl_qa_best_span() picks the answer). Needs
  *  DCL_HEAD_QA. */
 DCL_API dcl_status dcl_qa_logits(dcl_session *session, const dcl_batch *batch, float *start_logits,
                                  float *end_logits);
 
 /** Multiple choice: the batch holds B * choices rows, row b * choices + c is (prompt b, choice c)
- *  (transformers' [B, C, L] flattened). logits[B, choices], i.e. batch->batch values. Needs
+ *  (transformers' [B, C, L] flattened; or B * choices packed sequences). logits[B, choices], i.e.
+ *  batch->batch values. Needs
  *  DCL_HEAD_MULTIPLE_CHOICE. */
 DCL_API dcl_status dcl_multiple_choice(dcl_session *session, const dcl_batch *batch, int choices, float *logits);
 

@@ -87,7 +87,7 @@ static dcl_status run_model(const scenario *sc, outputs *o)
     if (st == DCL_OK) {
         float *hidden[NL + 1] = {o->hidden[0], o->hidden[1], o->hidden[2]}, *attn[NL] = {o->attn[0], o->attn[1]};
         const dcl_outputs out = {o->last, hidden, attn};
-        const dcl_batch b = {B, L, ids, NULL, NULL};
+        const dcl_batch b = {B, L, ids, NULL, NULL, NULL};
         st = dcl_encode(s, &b, &out);
         if (st == DCL_OK)
             st = sc->head(s, &b, o);

@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((flags & 1) && T) /* mostly valid positions */
             pos[i] = (int32_t)((uint32_t)pos[i] % (uint32_t)(T + 1));
     }
-    const dcl_batch b = {B, L, ids, (flags & 8) ? mask : NULL, (flags & 16) ? types : NULL};
+    const dcl_batch b = {B, L, ids, (flags & 8) ? mask : NULL, (flags & 16) ? types : NULL, NULL};
 
     /* outputs sized exactly as the call may use them, so that a stray write is caught */
     const size_t H = (size_t)info->hidden_size, V = (size_t)info->vocab_size;

@@ -14,6 +14,7 @@ typedef int (*dcl_cli_fn)(int argc, char **argv);
 
 int dcl_cmd_devices(int argc, char **argv);
 /* DCL-CLI-DECLS */
+int dcl_cmd_attnbench(int argc, char **argv);
 int dcl_cmd_run(int argc, char **argv);
 int dcl_cmd_tokenize(int argc, char **argv);
 int dcl_cmd_forward(int argc, char **argv);

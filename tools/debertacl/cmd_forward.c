@@ -281,7 +281,7 @@ int dcl_cmd_forward(int argc, char **argv)
         dcl_session *s = NULL;
         dcl_status st = dcl_session_create(r.model, &sp, &s);
         if (st == DCL_OK) {
-            dcl_batch b = {B, L, ids, mask, types};
+            dcl_batch b = {B, L, ids, mask, types, NULL};
             dcl_outputs out = {data[0], hs, at};
             st = dcl_encode(s, &b, &out);
         }
@@ -390,7 +390,7 @@ int dcl_cmd_bench(int argc, char **argv)
     double t0 = cli_now();
     dcl_status st = dcl_session_create(r.model, &sp, &s);
     double t_session = cli_now() - t0;
-    dcl_batch b = {B, L, ids, NULL, NULL};
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
     double t_first = 0;
     if (st == DCL_OK) {
         t0 = cli_now();

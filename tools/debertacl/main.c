@@ -12,6 +12,7 @@ static const struct {
 } commands[] = {
     {"devices", dcl_cmd_devices, "list OpenCL platforms and devices [--json] [--device SPEC]"},
     /* DCL-CLI-TABLE */
+    {"attnbench", dcl_cmd_attnbench, "fused vs materialised attention over lengths (--lengths), packed vs padded batches (--mix N)"},
     {"run", dcl_cmd_run, "pipelines from text or ids: fill-mask, classify, nli, zero-shot, rerank, ner, qa, choice, embed"},
     {"tokenize", dcl_cmd_tokenize, "text to ids as JSON lines --model DIR (--text T | --file F) [--pair-file F2] [--max-length N] [--no-special-tokens] [--bench]"},
     {"forward", dcl_cmd_forward, "run the encoder on ids from JSON, write safetensors (--model DIR --input IN.json --output OUT.safetensors)"},
