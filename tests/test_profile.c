@@ -6,6 +6,7 @@
 
 #include "encoder.h"
 #include "fixtures.h"
+#include "force_route.h"
 #include "relpos.h"
 
 enum { B = 2, L = 9, T = B * L, H = 32, NH = 4, D = 8, I = 37, NL = 2 };
@@ -237,17 +238,18 @@ static void same_outputs(void **state)
 static void clblast_routines(void **state)
 {
     (void)state;
-    int own = prof_ctx->gemm_own;
-    prof_ctx->gemm_own = 0;
+    long route = dcl_test_force_gemm_route(prof_ctx, DCL_GEMM_ROUTE_CLBLAST);
+    materialized = 1; /* the path with the most GEMMs: Q·Kᵀ and P·V are CLBlast routines too */
     dcl_session *s = session(prof_model, 1);
+    materialized = 0;
     dcl_batch b = {B, L, ids, NULL, NULL, NULL};
     const dcl_profile_record *r;
     size_t n = 0;
     assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
     assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    prof_ctx->gemm_own = own;
-    assert_int_equal(n, 3 + 2 + 16 * NL);
+    dcl_test_force_gemm_route(prof_ctx, route);
+    assert_int_equal(n, 5 + 2 + 16 * NL); /* as in records(), without the read */
     assert_string_equal(find(r, n, "layer0.attention.qkv_gemm")->kernel, "CLBlastSgemm");
     assert_string_equal(find(r, n, "layer0.attention.pv_gemm")->kernel, "CLBlastSgemmStridedBatched");
     int gemms = 0;
