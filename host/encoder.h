@@ -13,6 +13,7 @@ struct dcl_session {
     dcl_context *ctx;
     dcl_ops ops;
     dcl_attn attn;      /* fused attention and the packed-batch layout */
+    dcl_gemm_kernels gemm_kernels; /* cl/gemm_cpu.cl kernel objects, created on first use */
     int max_batch, max_length, profile;
     int materialized;   /* always materialise the scores (dcl_session_params.materialized_attention) */
     /* device workspace, sized for max_batch x max_length */

@@ -38,6 +38,7 @@ static size_t clblast_params(const dcl_context *ctx, const char *family, const c
 
 void dcl_gemm_init(dcl_context *ctx)
 {
+    dcl_gemm_pack_init(ctx);
     ctx->gemm_prog = NULL;
     ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
                     dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
@@ -75,15 +76,14 @@ static int own_fits(const dcl_context *ctx, const dcl_gemm_args *g)
 static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event)
 {
     cl_int err;
-    dcl_status st;
-    if ((st = dcl_program_get_once(ctx, &ctx->gemm_prog, "gemm_cpu", NULL)) != DCL_OK)
-        return st;
     const char *name = g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
-    /* a kernel object per call: contexts may be shared by threads, argument setting is not */
-    cl_kernel k = clCreateKernel(ctx->gemm_prog, name, &err);
-    if (!k)
-        return dcl_fail(ctx, DCL_ERR_OPENCL, "clCreateKernel(%s in gemm_cpu.cl) failed: %s (%d)", name,
-                        dcl_cl_error_name(err), (int)err);
+    /* the session's kernel object, or one per call (contexts may be shared by threads, argument
+     * setting is not thread-safe) */
+    cl_kernel k;
+    dcl_status st = dcl_gemm_kernel(ctx, g->kernels ? (g->trans_b ? &g->kernels->nt : &g->kernels->nn) : NULL,
+                                    name, 0, &k);
+    if (st != DCL_OK)
+        return st;
     const size_t batch = g->batch > 1 ? g->batch : 1;
     cl_uint m = (cl_uint)g->m, n = (cl_uint)g->n, kk = (cl_uint)g->k;
     cl_uint lda = (cl_uint)g->lda, ldb = (cl_uint)g->ldb, ldc = (cl_uint)g->ldc;
@@ -114,7 +114,8 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *e
     global[2] = batch;
     if (err == CL_SUCCESS)
         err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, event);
-    clReleaseKernel(k);
+    if (!g->kernels)
+        clReleaseKernel(k);
     if (err != CL_SUCCESS)
         return dcl_fail(ctx, err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
                                  ? DCL_ERR_DEVICE_MEMORY
@@ -173,6 +174,8 @@ dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp,
     CLBlastStatusCode s;
     if (g->m == 0 || g->n == 0)
         return DCL_OK;
+    if (g->b_packed)
+        return dcl_gemm_packed_run(ctx, g, event);
     if (own_fits(ctx, g) && g->k > 0)
         return own_gemm(ctx, g, event);
     if (g->batch > 1) {
@@ -233,6 +236,8 @@ dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, 
 
 const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g)
 {
+    if (g->b_packed)
+        return "dcl_gemm_pk";
     if (own_fits(ctx, g) && g->k > 0)
         return g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
     if (g->batch > 1)

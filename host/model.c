@@ -517,6 +517,8 @@ static dcl_status finish_load(dcl_context *ctx, loader *ld, dcl_model **out)
     dcl_status st = load_weights(ld);
     if (st == DCL_OK)
         st = load_heads(ld);
+    if (st == DCL_OK)
+        st = dcl_model_pack_weights(ld->m);
     free(ld->scratch);
     if (st != DCL_OK) {
         dcl_context_set_error(ctx, dcl_thread_error());

@@ -82,11 +82,13 @@ dcl_status dcl_tuning_defines(const dcl_context *ctx, const char *group, char *b
 /* ---- resolution ---- */
 
 /* The built-in CPU level (the profiles in profiles/ take over from it). PoCL and CPU drivers in
- * general: one work-item groups of 64 for the row kernels, cl/gemm_cpu.cl for op(A) = A, and
+ * general: one work-item per row in the row kernels, cl/gemm_cpu.cl for op(A) = A (Linear layers
+ * on weights packed at load), and
  * CLBlast's indirect Xgemm with work-group size one and a 16x6 register tile for the rest
  * (CLBlast's database has no CPU entry and its defaults are GPU-shaped). */
 static const struct { const char *name; long value; } builtin_cpu[] = {
-    {"LN_WG", 64}, {"ATT_WG", 64}, {"GEMM_ROUTE_NT", DCL_GEMM_ROUTE_OWN}, {"GEMM_ROUTE_NN", DCL_GEMM_ROUTE_OWN},
+    {"LN_WG", 1}, {"ATT_WG", 1}, {"GEMM_ROUTE_NT", DCL_GEMM_ROUTE_OWN}, {"GEMM_ROUTE_NN", DCL_GEMM_ROUTE_OWN},
+    {"GEMM_PACK", 1}, {"EW_VW", 16},
     {"GEMMK", 0}, {"KREG", 1}, {"KWG", 32}, {"KWI", 2}, {"MDIMA", 1}, {"MDIMC", 1}, {"MWG", 16}, {"NDIMB", 1},
     {"NDIMC", 1}, {"NWG", 6}, {"SA", 0}, {"SB", 0}, {"STRM", 0}, {"STRN", 0}, {"VWM", 8}, {"VWN", 2},
     {"XGEMM_MIN_INDIRECT_SIZE", 0},

@@ -18,6 +18,7 @@
 
 #include "context.h"
 #include "program.h"
+#include "tuning_state.h"
 #include "test_common.h"
 
 #define GUARD 64 /* floats behind every buffer that no kernel may touch */
@@ -322,12 +323,37 @@ static double act_ref(double v, int act)
     }
 }
 
+static double bias_act_variant(dcl_context *ctx, unsigned vw);
+
 static void test_bias_act(void **state)
 {
     (void)state;
     dcl_context *ctx = dcl_test_context(NULL);
-    cl_kernel k = kernel(ctx, "activation", NULL, "dcl_bias_act");
-    static const unsigned shapes[][2] = {{1, 1}, {7, 37}, {33, 130}}; /* rows, cols */
+    /* variant 0: dcl_bias_act (run-time act); then dcl_bias_act_fixed built with -DACT for every
+     * act, at each vector width EW_VW */
+    static const long vws[] = {0, 1, 4, 8, 16};
+    const long keep_vw = ctx->tuning->value[DCL_T_EW_VW];
+    double worst = 0;
+    for (size_t v = 0; v < sizeof vws / sizeof vws[0]; v++) {
+        ctx->tuning->value[DCL_T_EW_VW] = vws[v] ? vws[v] : keep_vw;
+        dcl_program_release_all(ctx); /* the memory cache knows programs by their caller options only */
+        double w = bias_act_variant(ctx, (unsigned)vws[v]);
+        worst = w > worst ? w : worst;
+    }
+    ctx->tuning->value[DCL_T_EW_VW] = keep_vw;
+    print_message("bias_act: worst error/tolerance %.3f\n", worst);
+    dcl_context_free(ctx);
+}
+
+static double bias_act_variant(dcl_context *ctx, unsigned vw)
+{
+    cl_kernel fixed[7] = {NULL}, generic = vw ? NULL : kernel(ctx, "activation", NULL, "dcl_bias_act");
+    for (int act = 0; vw && act <= 6; act++) {
+        char opt[32];
+        snprintf(opt, sizeof opt, "-DACT=%d", act);
+        fixed[act] = kernel(ctx, "activation", opt, "dcl_bias_act_fixed");
+    }
+    static const unsigned shapes[][2] = {{1, 1}, {7, 37}, {33, 130}, {3, 64}}; /* rows, cols */
     static const float extremes[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 30.0f, -30.0f, 100.0f, -100.0f, 1e4f, -1e4f,
                                      88.0f, -88.0f, 5.5f, -5.5f};
     double worst = 0;
@@ -349,10 +375,17 @@ static void test_bias_act(void **state)
             for (int use_bias = 0; use_bias < 2; use_bias++)
                 for (int use_mask = 0; use_mask < 2; use_mask++) {
                     cl_mem bx = upload(ctx, x, n * 4);
-                    SET_ARGS(k, U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd), I(use_bias),
-                             I(use_mask), I(act));
-                    size_t gl[2] = {C, R}, lo[2] = {16, 4};
-                    launch(ctx, k, 2, gl, lo);
+                    if (!vw) {
+                        SET_ARGS(generic, U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd),
+                                 I(use_bias), I(use_mask), I(act));
+                        size_t gl[2] = {C, R}, lo[2] = {16, 4};
+                        launch(ctx, generic, 2, gl, lo);
+                    } else {
+                        SET_ARGS(fixed[act], U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd),
+                                 I(use_bias), I(use_mask));
+                        size_t gl[2] = {(C + vw - 1) / vw + 3, R}; /* spare items must do nothing */
+                        launch(ctx, fixed[act], 2, gl, NULL);
+                    }
                     download(ctx, bx, got, n * 4);
                     for (unsigned r = 0; r < R; r++)
                         for (unsigned c = 0; c < C; c++) {
@@ -364,8 +397,8 @@ static void test_bias_act(void **state)
                             ref[(size_t)r * C + c] = act_ref(v, act);
                         }
                     char what[64];
-                    snprintf(what, sizeof what, "bias_act act=%d bias=%d mask=%d %ux%u", act, use_bias, use_mask, R,
-                             C);
+                    snprintf(what, sizeof what, "bias_act vw=%u act=%d bias=%d mask=%d %ux%u", vw, act, use_bias,
+                             use_mask, R, C);
                     double w = check_close(what, got, ref, n, 1e-5, 1e-6);
                     worst = w > worst ? w : worst;
                     clReleaseMemObject(bx);
@@ -373,9 +406,12 @@ static void test_bias_act(void **state)
         clReleaseMemObject(bb), clReleaseMemObject(bm), clReleaseMemObject(bd);
         free(x), free(bias), free(mask), free(got), free(ref);
     }
-    print_message("bias_act: worst error/tolerance %.3f\n", worst);
-    clReleaseKernel(k);
-    dcl_context_free(ctx);
+    if (generic)
+        clReleaseKernel(generic);
+    for (int act = 0; act <= 6; act++)
+        if (fixed[act])
+            clReleaseKernel(fixed[act]);
+    return worst;
 }
 
 /* ---- heads ---------------------------------------------------------------------------------- */
