@@ -146,6 +146,8 @@ static dcl_status workspace_check(const dcl_model *m, int max_batch, int max_len
                     max_batch, max_length, (double)need / (1 << 30), (double)big / (1 << 30), d->name,
                     (double)avail / (1 << 30), (double)d->max_alloc_bytes / (1 << 30), max_batch,
                     (unsigned long long)lo);
+}
+
 /* y = act(x W^T + bias) with a layer weight (packed at load on some devices; the epilogue then
  * applies bias and act when it can). *fused tells whether bias and act were applied. */
 static dcl_status layer_linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, cl_mem bias,
@@ -534,6 +536,7 @@ static dcl_status layer_tail(dcl_session *s, const dcl_layer *w, cl_mem qx, cl_m
     const unsigned I = (unsigned)c->intermediate_size;
     dcl_prof *pr = &s->prof;
     dcl_status st;
+    int fused;
     /* output projection + residual + LayerNorm, then the FFN */
     const double th = (double)T * H, ln_flops = 10.0 * th, ln_bytes = 4.0 * (3.0 * th + 3.0 * H);
     const double ti = (double)T * I;
