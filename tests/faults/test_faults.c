@@ -14,6 +14,7 @@
 
 #include "faults.h"
 #include "test_common.h"
+#include "util.h"
 
 void *__wrap_malloc(size_t n);
 void __wrap_free(void *p);
@@ -135,6 +136,7 @@ static dcl_status run_tokenizer(const scenario *sc, outputs *o)
 static dcl_status run(const scenario *sc, outputs *o)
 {
     memset(o, 0, sizeof *o);
+    dcl_clear_error(); /* so that a failure without a message of its own is seen */
     return sc->model ? run_model(sc, o) : run_tokenizer(sc, o);
 }
 
