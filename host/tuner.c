@@ -13,309 +13,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "context.h"
 #include "gemm.h"
 #include "model.h"
-#include "ops.h"
 #include "profiles.h"
 #include "relpos.h"
-
-#define MAX_P 16
-#define MAX_V 16
-#define REL_TOL 1e-5
-
-typedef enum { K_LAYERNORM, K_ATTENTION, K_ELEMENTWISE, K_GEMM_NT, K_GEMM_NN, K_XGEMM, K_COUNT } kernel_id;
-
-typedef struct space {
-    kernel_id kernel;
-    const char *name;
-    int n;
-    dcl_tunable_id id[MAX_P];
-    int nv[MAX_P];
-    long v[MAX_P][MAX_V];
-    double share; /* of the budget */
-} space;
-
-typedef struct tuner {
-    dcl_context *ctx;
-    const dcl_tune_params *par;
-    dcl_config cfg;
-    size_t B, L, NH, D, H, I, A, T, nsr;
-    int use_c2p, use_p2c;
-    dcl_ops ops;
-    int ops_ok;
-    cl_mem x, res, vec, vec1, out, act_src, act, sc_src, sc, c2p, p2c, slot, mask, ga, gb, gc;
-    size_t gc_floats;
-    float *ref[K_COUNT];
-    size_t ref_n[K_COUNT];
-    float *host;
-    long start[DCL_T_COUNT]; /* the shipped parameters: the "default" of the table */
-    long saved[DCL_T_COUNT]; /* the context's own values, restored at the end */
-    long best[DCL_T_COUNT];  /* the winners so far */
-    cJSON *db;
-    char *db_path;
-    char shape[160];
-    double t0;
-    unsigned rng;
-    dcl_tune_progress prog;
-} tuner;
-
+#include "tuner_internal.h"
 static double now(void) { return dcl_now(); }
-
-static unsigned next_rand(tuner *tn)
-{
-    tn->rng = tn->rng * 1664525u + 1013904223u;
-    return tn->rng >> 8;
-}
-
-/* ---- buffers ---- */
-
-static dcl_status make(tuner *tn, size_t floats, float scale, float offset, cl_mem *out)
-{
-    float *h = malloc(floats * sizeof *h);
-    if (!h)
-        return dcl_fail(tn->ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
-    for (size_t i = 0; i < floats; i++)
-        h[i] = offset + scale * ((float)(next_rand(tn) & 0xffff) / 32768.0f - 1.0f);
-    dcl_status st = dcl_buffer_create(tn->ctx, floats * sizeof *h, h, out);
-    free(h);
-    return st;
-}
-
-static size_t max_z(size_t a, size_t b) { return a > b ? a : b; }
-
-static dcl_status buffers(tuner *tn)
-{
-    const size_t T = tn->T, H = tn->H, I = tn->I, L = tn->L, B = tn->B, NH = tn->NH;
-    const size_t S = NH * B * L * L, R = NH * T * max_z(tn->nsr, 1);
-    tn->gc_floats = T * tn->A + T * H + T * I + T * H + S;
-    dcl_status st;
-    if ((st = make(tn, T * H, 1.0f, 0.5f, &tn->x)) || (st = make(tn, T * H, 1.0f, 0.0f, &tn->res)) ||
-        (st = make(tn, max_z(H, I), 0.2f, 1.0f, &tn->vec)) || (st = make(tn, max_z(H, I), 0.2f, 0.0f, &tn->vec1)) ||
-        (st = dcl_buffer_create(tn->ctx, T * H * sizeof(float), NULL, &tn->out)) ||
-        (st = make(tn, T * I, 3.0f, 0.0f, &tn->act_src)) ||
-        (st = dcl_buffer_create(tn->ctx, T * I * sizeof(float), NULL, &tn->act)) ||
-        (st = make(tn, S, 4.0f, 0.0f, &tn->sc_src)) || (st = dcl_buffer_create(tn->ctx, S * sizeof(float), NULL, &tn->sc)) ||
-        (st = make(tn, R, 2.0f, 0.0f, &tn->c2p)) || (st = make(tn, R, 2.0f, 0.0f, &tn->p2c)) ||
-        (st = make(tn, max_z(T * max_z(H, I), S), 1.0f, 0.0f, &tn->ga)) ||
-        (st = make(tn, max_z(I * H, max_z(T * tn->A, NH * B * L * tn->D)), 0.05f, 0.0f, &tn->gb)) ||
-        (st = dcl_buffer_create(tn->ctx, tn->gc_floats * sizeof(float), NULL, &tn->gc)))
-        return st;
-    /* all tokens valid but the last quarter of every other sequence, like padded batches */
-    float *m = malloc(B * L * sizeof *m);
-    int *slot = malloc((2 * L - 1) * sizeof *slot);
-    tn->host = malloc(max_z(tn->gc_floats, max_z(S, T * I)) * sizeof *tn->host);
-    if (!m || !slot || !tn->host) {
-        free(m);
-        free(slot);
-        return dcl_fail(tn->ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
-    }
-    for (size_t b = 0; b < B; b++)
-        for (size_t i = 0; i < L; i++)
-            m[b * L + i] = (b % 2 == 1 && i >= L - L / 4) ? 0.0f : 1.0f;
-    int smin = 0, scount = 1;
-    if (tn->cfg.relative_attention)
-        dcl_rel_slot_table(&tn->cfg, (int)L, slot, &smin, &scount);
-    else
-        memset(slot, 0, (2 * L - 1) * sizeof *slot);
-    st = dcl_buffer_create(tn->ctx, B * L * sizeof *m, m, &tn->mask);
-    if (st == DCL_OK)
-        st = dcl_buffer_create(tn->ctx, (2 * L - 1) * sizeof *slot, slot, &tn->slot);
-    free(m);
-    free(slot);
-    return st;
-}
-
-static void release_all(tuner *tn)
-{
-    cl_mem *all[] = {&tn->x,  &tn->res, &tn->vec, &tn->vec1, &tn->out,  &tn->act_src, &tn->act, &tn->sc_src,
-                     &tn->sc, &tn->c2p, &tn->p2c, &tn->slot, &tn->mask, &tn->ga,      &tn->gb,  &tn->gc};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (*all[i])
-            clReleaseMemObject(*all[i]);
-    if (tn->ops_ok)
-        dcl_ops_release(&tn->ops);
-    for (int k = 0; k < K_COUNT; k++)
-        if (k != K_XGEMM) /* borrows the gemm_nt reference */
-            free(tn->ref[k]);
-    free(tn->host);
-    cJSON_Delete(tn->db);
-    free(tn->db_path);
-    dcl_config_free(&tn->cfg);
-}
-
-/* ---- the work of each kernel ---- */
-
-static dcl_status copy(tuner *tn, cl_mem src, cl_mem dst, size_t floats)
-{
-    cl_int err = clEnqueueCopyBuffer(tn->ctx->queue, src, dst, 0, 0, floats * sizeof(float), 0, NULL, NULL);
-    return err == CL_SUCCESS ? DCL_OK : DCL_CL_FAIL(tn->ctx, err, "clEnqueueCopyBuffer");
-}
-
-/* Untimed set-up before each run (in-place kernels get fresh input). */
-static dcl_status prepare(tuner *tn, kernel_id k)
-{
-    if (k == K_ATTENTION)
-        return copy(tn, tn->sc_src, tn->sc, tn->NH * tn->B * tn->L * tn->L);
-    if (k == K_ELEMENTWISE)
-        return copy(tn, tn->act_src, tn->act, tn->T * tn->I);
-    return DCL_OK;
-}
-
-static dcl_status linear(tuner *tn, size_t m, size_t n, size_t k, size_t *c_off)
-{
-    dcl_gemm_args g = dcl_linear_args(m, n, k, tn->ga, 0, tn->gb, 0, tn->gc, *c_off);
-    *c_off += m * n;
-    return dcl_gemm(tn->ctx, &g, NULL);
-}
-
-static dcl_status work(tuner *tn, kernel_id k)
-{
-    const size_t T = tn->T, H = tn->H, I = tn->I, L = tn->L, D = tn->D, BH = tn->NH * tn->B;
-    switch (k) {
-    case K_LAYERNORM:
-        return dcl_op_layernorm(&tn->ops, (unsigned)T, (unsigned)H, 1e-7f, tn->x, tn->vec1, tn->res, tn->vec,
-                                tn->vec1, NULL, tn->out);
-    case K_ATTENTION:
-        return dcl_op_disentangled_softmax(&tn->ops, (unsigned)tn->B, (unsigned)L, (unsigned)tn->NH, tn->sc,
-                                           tn->use_c2p ? tn->c2p : NULL, tn->use_p2c ? tn->p2c : NULL, tn->slot,
-                                           (unsigned)max_z(tn->nsr, 1), tn->mask, 1.0f / sqrtf((float)D * 3.0f));
-    case K_ELEMENTWISE:
-        return dcl_op_bias_act(&tn->ops, (unsigned)T, (unsigned)I, tn->act, tn->vec1, NULL, DCL_ACT_GELU);
-    case K_GEMM_NT:
-    case K_XGEMM: {
-        /* the encoder's Linear layers (Q, K, V, output, FFN up, FFN down), then Q K^T per head */
-        size_t off = 0;
-        dcl_status st;
-        if ((st = linear(tn, T, tn->A, H, &off)) || (st = linear(tn, T, H, tn->A, &off)) ||
-            (st = linear(tn, T, I, H, &off)) || (st = linear(tn, T, H, I, &off)))
-            return st;
-        dcl_gemm_args g = {0};
-        g.trans_b = 1;
-        g.m = L;
-        g.n = L;
-        g.k = D;
-        g.alpha = 1.0f;
-        g.a = tn->ga;
-        g.lda = D;
-        g.a_stride = L * D;
-        g.b = tn->gb;
-        g.ldb = D;
-        g.b_stride = L * D;
-        g.c = tn->gc;
-        g.c_off = off;
-        g.ldc = L;
-        g.c_stride = L * L;
-        g.batch = BH;
-        return dcl_gemm(tn->ctx, &g, NULL);
-    }
-    case K_GEMM_NN: {
-        /* probabilities times values, per head */
-        dcl_gemm_args g = {0};
-        g.m = L;
-        g.n = D;
-        g.k = L;
-        g.alpha = 1.0f;
-        g.a = tn->ga;
-        g.lda = L;
-        g.a_stride = L * L;
-        g.b = tn->gb;
-        g.ldb = D;
-        g.b_stride = L * D;
-        g.c = tn->gc;
-        g.ldc = D;
-        g.c_stride = L * D;
-        g.batch = BH;
-        return dcl_gemm(tn->ctx, &g, NULL);
-    }
-    default:
-        return DCL_ERR_INTERNAL;
-    }
-}
-
-static cl_mem output(tuner *tn, kernel_id k, size_t *floats)
-{
-    switch (k) {
-    case K_LAYERNORM: *floats = tn->T * tn->H; return tn->out;
-    case K_ATTENTION: *floats = tn->NH * tn->B * tn->L * tn->L; return tn->sc;
-    case K_ELEMENTWISE: *floats = tn->T * tn->I; return tn->act;
-    case K_GEMM_NN: *floats = tn->NH * tn->B * tn->L * tn->D; return tn->gc;
-    default: *floats = tn->gc_floats; return tn->gc;
-    }
-}
-
-/* Seconds of one run of the work, from the end of a marker before it to the end of one after. */
-static dcl_status time_once(tuner *tn, kernel_id k, double *seconds)
-{
-    cl_event e0 = NULL, e1 = NULL;
-    dcl_status st = prepare(tn, k);
-    if (st != DCL_OK)
-        return st;
-    double w0 = now();
-    cl_int err = clEnqueueMarkerWithWaitList(tn->ctx->queue, 0, NULL, &e0);
-    if (err != CL_SUCCESS)
-        return DCL_CL_FAIL(tn->ctx, err, "clEnqueueMarkerWithWaitList");
-    st = work(tn, k);
-    if (st == DCL_OK && (err = clEnqueueMarkerWithWaitList(tn->ctx->queue, 0, NULL, &e1)) != CL_SUCCESS)
-        st = DCL_CL_FAIL(tn->ctx, err, "clEnqueueMarkerWithWaitList");
-    clFinish(tn->ctx->queue);
-    double wall = now() - w0;
-    cl_ulong a = 0, b = 0;
-    if (st == DCL_OK) {
-        if (clGetEventProfilingInfo(e0, CL_PROFILING_COMMAND_END, sizeof a, &a, NULL) == CL_SUCCESS &&
-            clGetEventProfilingInfo(e1, CL_PROFILING_COMMAND_END, sizeof b, &b, NULL) == CL_SUCCESS && b > a)
-            *seconds = (double)(b - a) * 1e-9;
-        else
-            *seconds = wall; /* a driver without marker timestamps */
-    }
-    if (e0)
-        clReleaseEvent(e0);
-    if (e1)
-        clReleaseEvent(e1);
-    return st;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Median of a few timed runs after one untimed (it compiles). */
-static dcl_status measure(tuner *tn, kernel_id k, double *seconds)
-{
-    double t[5];
-    dcl_status st = time_once(tn, k, &t[0]);
-    int reps = t[0] > 1.0 ? 1 : t[0] > 0.2 ? 3 : 5;
-    for (int r = 0; r < reps && st == DCL_OK; r++)
-        st = time_once(tn, k, &t[r]);
-    if (st != DCL_OK)
-        return st;
-    qsort(t, (size_t)reps, sizeof t[0], cmp_double);
-    *seconds = t[reps / 2];
-    return DCL_OK;
-}
-
-static dcl_status read_output(tuner *tn, kernel_id k, float **out, size_t *n)
-{
-    cl_mem m = output(tn, k, n);
-    *out = tn->host;
-    return dcl_buffer_read(tn->ctx, m, 0, *n * sizeof(float), tn->host);
-}
-
-static double rel_diff(const float *a, const float *ref, size_t n)
-{
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - (double)ref[i]);
-        if (!(d <= num)) /* NaN counts as infinitely off */
-            num = isnan(d) ? INFINITY : d;
-        if (fabs((double)ref[i]) > den)
-            den = fabs((double)ref[i]);
-    }
-    return den > 0 ? num / den : num;
-}
 
 /* ---- candidates ---- */
 
@@ -384,11 +87,11 @@ static double evaluate(tuner *tn, const space *sp, const int *idx, dcl_tune_row 
     } else {
         dcl_status st = install(tn, sp, idx);
         if (st == DCL_OK)
-            st = measure(tn, sp->kernel, &t);
+            st = dcl_tuner_measure(tn, sp->kernel, &t);
         float *out;
         size_t n;
-        if (st == DCL_OK && (st = read_output(tn, sp->kernel, &out, &n)) == DCL_OK && tn->ref[sp->kernel]) {
-            double d = rel_diff(out, tn->ref[sp->kernel], n);
+        if (st == DCL_OK && (st = dcl_tuner_read_output(tn, sp->kernel, &out, &n)) == DCL_OK && tn->ref[sp->kernel]) {
+            double d = dcl_tuner_rel_diff(out, tn->ref[sp->kernel], n);
             if (!(d <= REL_TOL)) {
                 dcl_log(tn->ctx, DCL_LOG_INFO, "tune %s: %s refused, output off by %.3g relative", sp->name, conf, d);
                 t = -1;
@@ -520,6 +223,58 @@ static void keep(tuner *tn, const space *sp, const int *idx)
         xgemm_fill(tn->best);
 }
 
+/* Puts the shipped parameters into the context (for Xgemm: through CLBlast). */
+static dcl_status install_reference(tuner *tn, const space *sp)
+{
+    long saved_best[DCL_T_COUNT];
+    memcpy(saved_best, tn->best, sizeof saved_best);
+    memcpy(tn->best, tn->start, sizeof tn->best);
+    dcl_status st = install(tn, NULL, NULL);
+    if (sp->kernel == K_XGEMM) {
+        tn->ctx->tuning->value[DCL_T_GEMM_ROUTE_NT] = DCL_GEMM_ROUTE_CLBLAST;
+        tn->ctx->tuning->value[DCL_T_GEMM_ROUTE_NN] = DCL_GEMM_ROUTE_CLBLAST;
+        if (st == DCL_OK)
+            st = dcl_gemm_retune(tn->ctx);
+    }
+    memcpy(tn->best, saved_best, sizeof saved_best);
+    return st;
+}
+
+static int cmp_seconds(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median3(double *v)
+{
+    qsort(v, 3, sizeof *v, cmp_seconds);
+    return v[1];
+}
+
+/* The winner against the shipped parameters once more, in interleaved rounds (shipped, winner,
+ * shipped, ...): a single figure of either may have caught a busy moment of the machine. Returns
+ * 1 when the winner still wins; *t_ref and *t_win get the medians. */
+static int confirm(tuner *tn, const space *sp, const int *win, double *t_ref, double *t_win)
+{
+    double a[3], b[3];
+    dcl_status st = DCL_OK;
+    for (int r = 0; r < 3 && st == DCL_OK; r++) {
+        if ((st = install_reference(tn, sp)) == DCL_OK)
+            st = dcl_tuner_measure(tn, sp->kernel, &a[r]);
+        if (st == DCL_OK && (st = install(tn, sp, win)) == DCL_OK)
+            st = dcl_tuner_measure(tn, sp->kernel, &b[r]);
+    }
+    if (st != DCL_OK) {
+        dcl_clear_error();
+        tn->ctx->last_error[0] = '\0';
+        return 0;
+    }
+    *t_ref = median3(a);
+    *t_win = median3(b);
+    return *t_win < *t_ref;
+}
+
 /* Searches one space within `budget` seconds; row gets the summary. */
 static dcl_status search(tuner *tn, const space *sp, double budget, dcl_tune_row *row)
 {
@@ -529,26 +284,16 @@ static dcl_status search(tuner *tn, const space *sp, double budget, dcl_tune_row
     tn->prog.kernel = sp->name;
     /* the reference: the parameters in force (for Xgemm: CLBlast with the shipped values) */
     current_index(sp, tn->start, idx);
-    long saved_best[DCL_T_COUNT];
-    memcpy(saved_best, tn->best, sizeof saved_best);
-    memcpy(tn->best, tn->start, sizeof tn->best);
-    dcl_status st = install(tn, NULL, NULL);
-    if (sp->kernel == K_XGEMM) { /* the shipped Xgemm values through CLBlast */
-        tn->ctx->tuning->value[DCL_T_GEMM_ROUTE_NT] = DCL_GEMM_ROUTE_CLBLAST;
-        tn->ctx->tuning->value[DCL_T_GEMM_ROUTE_NN] = DCL_GEMM_ROUTE_CLBLAST;
-        if (st == DCL_OK)
-            st = dcl_gemm_retune(tn->ctx);
-    }
-    memcpy(tn->best, saved_best, sizeof saved_best);
+    dcl_status st = install_reference(tn, sp);
     double t_def = 0;
     if (st == DCL_OK)
-        st = measure(tn, sp->kernel, &t_def);
+        st = dcl_tuner_measure(tn, sp->kernel, &t_def);
     if (st != DCL_OK)
         return st;
     if (!tn->ref[sp->kernel] && sp->kernel != K_XGEMM) {
         float *out;
         size_t n;
-        if ((st = read_output(tn, sp->kernel, &out, &n)) != DCL_OK)
+        if ((st = dcl_tuner_read_output(tn, sp->kernel, &out, &n)) != DCL_OK)
             return st;
         if (!(tn->ref[sp->kernel] = malloc(n * sizeof *out)))
             return dcl_fail(tn->ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
@@ -567,6 +312,7 @@ static dcl_status search(tuner *tn, const space *sp, double budget, dcl_tune_row
             t_def = best;
         else
             best = INFINITY;
+        tn->prog.default_seconds = t_def;
         tn->prog.best_seconds = best;
         report(tn);
         size_t total = space_size(sp);
@@ -607,11 +353,12 @@ static dcl_status search(tuner *tn, const space *sp, double budget, dcl_tune_row
                 t_def = best;
             else
                 best = INFINITY;
+            tn->prog.default_seconds = t_def;
         }
         const double sample_end = now() + 0.6 * budget;
         for (int tries = 0; tries < 5000 && now() < sample_end; tries++) {
             for (int p = 0; p < sp->n; p++)
-                idx[p] = (int)(next_rand(tn) % (unsigned)sp->nv[p]);
+                idx[p] = (int)(dcl_tuner_rand(tn) % (unsigned)sp->nv[p]);
             if (!xgemm_valid(tn, sp, idx))
                 continue;
             double t = evaluate(tn, sp, idx, row);
@@ -644,13 +391,24 @@ static dcl_status search(tuner *tn, const space *sp, double budget, dcl_tune_row
         }
         tn->ref[K_XGEMM] = NULL;
     }
-    row->default_seconds = t_def;
-    tn->prog.default_seconds = t_def;
-    if (have && best < t_def) {
+    char a[256], b[256];
+    current_index(sp, tn->start, idx);
+    config_string(sp, idx, a, sizeof a);
+    config_string(sp, best_idx, b, sizeof b);
+    double t_ref = t_def, t_win = best;
+    if (have && best < t_def && strcmp(a, b) != 0 && !confirm(tn, sp, best_idx, &t_ref, &t_win)) {
+        dcl_log(tn->ctx, DCL_LOG_INFO, "tune %s: %s did not beat the shipped %s again (%.4g s vs %.4g s)", sp->name, b,
+                a, t_win, t_ref);
+        have = 0;
+    }
+    row->default_seconds = t_ref;
+    tn->prog.default_seconds = t_ref;
+    if (have && t_win < t_ref) {
         keep(tn, sp, best_idx);
-        row->tuned_seconds = best;
+        row->tuned_seconds = t_win;
         config_string(sp, best_idx, row->parameters, sizeof row->parameters);
     } else {
+        t_def = t_ref;
         row->tuned_seconds = t_def; /* nothing beat the parameters in force */
         current_index(sp, tn->start, idx);
         config_string(sp, idx, row->parameters, sizeof row->parameters);
@@ -822,14 +580,17 @@ dcl_status dcl_tuner_run(dcl_context *ctx, const dcl_tune_params *par, dcl_tune_
         tn->use_p2c = c->relative_attention && c->p2c;
         snprintf(tn->shape, sizeof tn->shape, "B%zu L%zu H%zu I%zu NH%zu D%zu c2p%d p2c%d", tn->B, tn->L, tn->H, tn->I,
                  tn->NH, tn->D, tn->use_c2p, tn->use_p2c);
-        st = buffers(tn);
-        if (st == DCL_OK && c->relative_attention) {
+        if (c->relative_attention) { /* the relative slots this length uses: the c2p/p2c widths */
             int *slot = malloc((2 * tn->L - 1) * sizeof *slot), lo = 0, cnt = 1;
-            if (slot)
+            if (!slot)
+                st = dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+            else
                 dcl_rel_slot_table(c, (int)tn->L, slot, &lo, &cnt);
             free(slot);
             tn->nsr = (size_t)cnt;
         }
+        if (st == DCL_OK)
+            st = dcl_tuner_buffers(tn);
     }
     free(shipped);
     if (st == DCL_OK) {
@@ -877,7 +638,7 @@ dcl_status dcl_tuner_run(dcl_context *ctx, const dcl_tune_params *par, dcl_tune_
     dcl_status rst = dcl_gemm_retune(ctx);
     if (st == DCL_OK)
         st = rst;
-    release_all(tn);
+    dcl_tuner_release(tn);
     free(tn);
     return st;
 }
