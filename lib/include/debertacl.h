@@ -225,7 +225,8 @@ typedef struct dcl_tune_params {
     const char *model_dir;  /* a model folder (only its config.json is read), or NULL */
     const char *synthetic;  /* else a preset name ("deberta-v3-base") or a config.json path */
     int batch, length;      /* the shapes to tune for (default 8 x 128) */
-    double budget_seconds;  /* wall-clock budget of the whole search (default 600) */
+    double budget_seconds;  /* wall-clock budget of the search (default 600); the candidate being
+                               measured when it runs out is finished, so a run may overrun */
     const char *output;     /* where to write the profile; NULL: <cache folder>/profiles/ */
     unsigned seed;          /* of the random sample */
     void (*progress)(const dcl_tune_progress *progress, void *user_data); /* may be NULL */

@@ -4,7 +4,7 @@
 # output). Prints the median of each and the median of the per-round ratios.
 #
 #   tools/bench/bench_profiles.sh DEVICE TUNED.json [ROUNDS] [BINARY]
-# Environment: BATCH (8), LENGTH (128), RUNS (2 warm runs per process after 1 warm-up).
+# Environment: BATCH (8), LENGTH (128), RUNS (2 warm runs per process), WARMUP (1 warm-up run).
 set -euo pipefail
 dev=$1
 tuned=$2
@@ -27,10 +27,10 @@ run() { # label, profile ("" for the shipped chain)
   local f=$out/$1.$r.json
   if [ -n "$2" ]; then
     DEBERTACL_PROFILE_PATH=$2 "$bin" bench --synthetic deberta-v3-base --batch "${BATCH:-8}" --length "${LENGTH:-128}" \
-      --runs "${RUNS:-2}" --warmup 1 --device "$dev" --json "$f" >/dev/null
+      --runs "${RUNS:-2}" --warmup "${WARMUP:-1}" --device "$dev" --json "$f" >/dev/null
   else
     env -u DEBERTACL_PROFILE_PATH "$bin" bench --synthetic deberta-v3-base --batch "${BATCH:-8}" --length "${LENGTH:-128}" \
-      --runs "${RUNS:-2}" --warmup 1 --device "$dev" --json "$f" >/dev/null
+      --runs "${RUNS:-2}" --warmup "${WARMUP:-1}" --device "$dev" --json "$f" >/dev/null
   fi
 }
 for r in $(seq 1 "$rounds"); do
