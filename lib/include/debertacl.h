@@ -197,6 +197,83 @@ DCL_API dcl_status dcl_context_cache_stats(const dcl_context *ctx, dcl_cache_sta
 DCL_API dcl_status dcl_context_build_program(dcl_context *ctx, const char *name, const char *options,
                                              double *seconds);
 
+/* ---- tuning profiles ---------------------------------------------------------------------- */
+/* Every kernel parameter (work-group sizes, tile sizes, the GEMM route per shape class, CLBlast's
+ * GEMM parameters) is resolved once per context from a hierarchy of JSON profiles, each level
+ * overriding only the parameters it names: built-in defaults < the shipped profiles (profiles/,
+ * embedded in the library: device type < vendor < platform < architecture < device name) < the
+ * tuner's results in the cache folder (<cache>/profiles/) < $DEBERTACL_PROFILE_PATH (a file or a
+ * folder of *.json). A malformed profile fails context creation with DCL_ERR_FORMAT naming the
+ * file and the field, an out-of-range value with DCL_ERR_RANGE; an unknown field is a warning
+ * through the log callback. CLBlast keeps one set of GEMM parameters per device and process: a
+ * context whose CLBlast parameters differ from those of a live context on the same device is
+ * refused (DCL_ERR_INVALID_ARGUMENT); contexts with the same profile share the device freely. */
+
+/** Flags of the tuning JSON functions. */
+#define DCL_TUNING_JSON_PROFILE 1 /* a profile ready to edit and load: description, match, every parameter */
+
+/** The resolved tuning of the context's device as JSON (malloc'd; free with dcl_string_free).
+ *  flags 0: {"chain": "defaults < cpu < pocl-cpu", "levels": [{"name", "tuned"}...],
+ *  "parameters": {NAME: value...}, "sources": {NAME: level...}}; DCL_TUNING_JSON_PROFILE: the
+ *  profile format of profiles/ (every parameter, matching this device by platform and name). */
+DCL_API dcl_status dcl_context_tuning_json(const dcl_context *ctx, int flags, char **json);
+
+/** The same for a device without a context (what a context on it would get). cache_dir: as in
+ *  dcl_context_params (NULL: the default folder, "off": no tuner results). */
+DCL_API dcl_status dcl_device_tuning_json(const dcl_device_info *info, const char *cache_dir, int flags,
+                                          char **json);
+
+/** Progress of dcl_tune, passed to its callback after every measured (or reused) candidate. */
+typedef struct dcl_tune_progress {
+    const char *kernel;     /* the search in progress: "layernorm", "attention", "gemm_nt", ... */
+    double elapsed, budget; /* seconds */
+    double default_seconds; /* that kernel's time with the parameters in force before tuning */
+    double best_seconds;    /* the best time found so far for it */
+    int candidates;         /* measured or reused so far, all kernels */
+    int rejected;           /* of which refused: failed, or output off by more than 1e-5 relative */
+} dcl_tune_progress;
+
+typedef struct dcl_tune_params {
+    const char *model_dir;  /* a model folder (only its config.json is read), or NULL */
+    const char *synthetic;  /* else a preset name ("deberta-v3-base") or a config.json path */
+    int batch, length;      /* the shapes to tune for (default 8 x 128) */
+    double budget_seconds;  /* wall-clock budget of the search (default 600); the candidate being
+                               measured when it runs out is finished, so a run may overrun */
+    const char *output;     /* where to write the profile; NULL: <cache folder>/profiles/ */
+    unsigned seed;          /* of the random sample */
+    void (*progress)(const dcl_tune_progress *progress, void *user_data); /* may be NULL */
+    void *user_data;
+} dcl_tune_params;
+
+DCL_API dcl_tune_params dcl_tune_default_params(void);
+
+/** One row of the tuner's summary: a kernel or GEMM shape class. */
+typedef struct dcl_tune_row {
+    char kernel[32];
+    double default_seconds; /* with the shipped profile (the parameters before tuning) */
+    double tuned_seconds;   /* with the winning parameters */
+    char parameters[256];   /* the winning values, "LN_WG=1" */
+    int candidates, reused, rejected;
+} dcl_tune_row;
+
+#define DCL_TUNE_MAX_ROWS 16
+
+typedef struct dcl_tune_result {
+    int rows;
+    dcl_tune_row row[DCL_TUNE_MAX_ROWS];
+    char output[1024]; /* the profile written */
+} dcl_tune_result;
+
+/** Searches the parameters of every kernel and GEMM route on the context's device for the
+ *  model's shapes (per kernel: every value of small spaces, a random sample then local
+ *  refinement of large ones), timing candidates with OpenCL events (the context must have been
+ *  created with profiling on) and refusing any whose output differs from the output with the
+ *  shipped parameters by more than 1e-5 relative (max |a - b| / max |b|). Measurements are kept
+ *  in the cache folder and reused by a later run with the same shapes. Writes the winning
+ *  profile (a user profile: it beats the shipped ones) and leaves the context on its own,
+ *  untuned parameters. */
+DCL_API dcl_status dcl_tune(dcl_context *ctx, const dcl_tune_params *params, dcl_tune_result *result);
+
 /* ==== model (checkpoints) ===================================================================== */
 /* DCL-SECTION model */
 /* A model: config and weights on one context's device. Immutable after load: several sessions

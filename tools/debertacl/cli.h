@@ -20,6 +20,7 @@ int dcl_cmd_tokenize(int argc, char **argv);
 int dcl_cmd_forward(int argc, char **argv);
 int dcl_cmd_bench(int argc, char **argv);
 int dcl_cmd_profile(int argc, char **argv);
+int dcl_cmd_tune(int argc, char **argv);
 
 /* The device spec from --device, else $DEBERTACL_DEVICE, else NULL (the default device). */
 const char *dcl_cli_device_spec(const char *arg);
