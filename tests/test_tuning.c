@@ -183,7 +183,7 @@ static float *encode(dcl_context *ctx, size_t *n)
     *n = (size_t)in.B * (size_t)in.L * (size_t)mi.hidden_size;
     float *out = malloc(*n * sizeof *out);
     assert_non_null(out);
-    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL};
+    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL, NULL};
     dcl_outputs o = {out, NULL, NULL};
     assert_int_equal(dcl_encode(s, &b, &o), DCL_OK);
     dcl_session_free(s);
