@@ -274,7 +274,7 @@ static void test_defines(void **state)
     assert_string_equal(buf, " -DLN_WG=8");
     buf[0] = '\0';
     assert_int_equal(dcl_tuning_defines(&ctx, "gemm_cpu", buf, sizeof buf), DCL_OK);
-    assert_string_equal(buf, " -DGEMM_NT_CB=12 -DGEMM_NN_RB=8");
+    assert_string_equal(buf, " -DGEMM_NT_CB=12 -DGEMM_NN_RB=8 -DGEMM_PK_MR=6 -DGEMM_PK_RB=4 -DGEMM_PK_VW=0 -DGEMM_PK_NV=2");
     buf[0] = '\0';
     assert_int_equal(dcl_tuning_defines(&ctx, "embeddings", buf, sizeof buf), DCL_OK);
     assert_string_equal(buf, "");
