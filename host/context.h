@@ -10,7 +10,7 @@
 
 typedef struct dcl_program_entry {
     char *name;    /* kernel file name without .cl */
-    char *options; /* full build options */
+    char *options; /* tuned -D options and the caller's (without -cl-std) */
     cl_program program;
     struct dcl_program_entry *next;
 } dcl_program_entry;
@@ -37,7 +37,8 @@ struct dcl_context {
 
     /* dense products (host/gemm.c): set by dcl_gemm_init from the tuning */
     int gemm_own;         /* 1: some products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
-    cl_program gemm_prog; /* built on first use (dcl_program_get_once); owned by the program cache */
+    cl_program gemm_prog; /* built on first use; owned by the program cache */
+    int gemm_registered;  /* counted among the contexts holding the device's CLBlast parameters */
 
     dcl_log_callback log_cb;
     void *log_user;

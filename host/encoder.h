@@ -2,6 +2,7 @@
 #ifndef DCL_HOST_ENCODER_H
 #define DCL_HOST_ENCODER_H
 
+#include "attention.h"
 #include "model.h"
 #include "gemm.h"
 #include "ops.h"
@@ -11,15 +12,18 @@ struct dcl_session {
     dcl_model *model;
     dcl_context *ctx;
     dcl_ops ops;
+    dcl_attn attn;      /* fused attention and the packed-batch layout */
     dcl_gemm_kernels gemm_kernels; /* cl/gemm_cpu.cl kernel objects, created on first use */
     int max_batch, max_length, profile;
+    int materialized;   /* always materialise the scores (dcl_session_params.materialized_attention) */
     /* device workspace, sized for max_batch x max_length */
     cl_mem ids, types, mask, slot;
     cl_mem h[4];        /* hidden-state buffers [T, H]: three for the layers, h[3] free for heads */
     cl_mem emb;         /* [T, E] when embedding_size != hidden_size */
     cl_mem qkv;         /* [T, 3A] */
     cl_mem q, k, v;     /* [NH, T, D] */
-    cl_mem scores;      /* [NH*B, L, L] */
+    cl_mem scores;      /* [NH*B, L, L], allocated at the first call that materialises them */
+    size_t scores_floats;
     cl_mem c2p, p2c;    /* [NH, T, slots] */
     cl_mem ctxh, ctxm;  /* [NH, T, D] and [T, A] */
     cl_mem tmp;         /* [T, H] */
@@ -32,8 +36,8 @@ struct dcl_session {
     int32_t *h_ids, *h_types, *h_slot;
     float *h_mask;
     int slot_L, slot_min, slot_count;
-    /* last call */
-    int B, L;
+    /* last call: B sequences; padded: T = B*L tokens; packed: T tokens, L the longest sequence */
+    int B, L, T, packed;
     dcl_timings timings;
     dcl_prof prof; /* with params.profile: the events of the last forward */
     /* task heads' workspace (host/heads.c), allocated at the first head call */
@@ -57,6 +61,9 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
 
 /* Validates a batch against the session (nothing is written on failure). */
 dcl_status dcl_batch_check(dcl_session *s, const dcl_batch *b);
+
+/* Tokens of a batch: batch * length (padded) or offsets[batch] (packed). */
+size_t dcl_batch_tokens(const dcl_batch *b);
 
 /* A GEMM, recorded when the session profiles. */
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp);

@@ -58,9 +58,15 @@ dcl_status dcl_gemm_pack(dcl_context *ctx, size_t n, size_t k, cl_mem w, size_t 
 
 /* Sets up the GEMM paths of the context's tuning (host/tuning.c): the CLBlast parameter
  * overrides, and the route of each shape class (cl/gemm_cpu.cl takes op(A) = A products whose
- * GEMM_ROUTE_* is "own"). Called once by context creation; never fails (an override CLBlast
- * rejects is logged). */
-void dcl_gemm_init(dcl_context *ctx);
+ * GEMM_ROUTE_* is "own"). Called once by context creation. CLBlast keeps one set of parameters
+ * per device and process: DCL_ERR_INVALID_ARGUMENT when another live context on the same device
+ * runs different CLBlast parameters (an override CLBlast rejects is only logged). */
+dcl_status dcl_gemm_init(dcl_context *ctx);
+/* Applies the context's tuning again after it changed (the tuner); the context must be the only
+ * live one on its device unless the CLBlast parameters stay the same. */
+dcl_status dcl_gemm_retune(dcl_context *ctx);
+/* Context destruction: this context no longer holds the device's CLBlast parameters. */
+void dcl_gemm_release(dcl_context *ctx);
 
 /* C = alpha * op(A) op(B) + beta * C on the context's queue. temp: a buffer at least
  * dcl_gemm_temp_size() bytes for this shape, or NULL (CLBlast then allocates its own). */

@@ -164,6 +164,13 @@ static dcl_status end(dcl_session *s, dcl_status st, double t0)
     return dcl_session_finish(s, t0);
 }
 
+/* The first token of each sequence ([CLS] with right padding): row * length, or offsets[row]. */
+static void first_tokens(const dcl_batch *b, int32_t *rows)
+{
+    for (int r = 0; r < b->batch; r++)
+        rows[r] = b->offsets ? b->offsets[r] : (int32_t)((size_t)r * (size_t)b->length);
+}
+
 /* Gathers rows[i] of src [*, H] into w->g (n rows), from host indices already in w->h_rows. */
 static dcl_status gather(dcl_session *s, heads_ws *w, size_t n, cl_mem src)
 {
@@ -181,7 +188,7 @@ static dcl_status run_emd(dcl_session *s, heads_ws *w, cl_mem *result)
 {
     dcl_model *m = s->model;
     const dcl_config *c = &m->cfg;
-    const unsigned B = (unsigned)s->B, L = (unsigned)s->L, H = (unsigned)c->hidden_size;
+    const unsigned L = (unsigned)s->L, T = (unsigned)s->T, H = (unsigned)c->hidden_size;
     cl_mem free3 = NULL; /* the hidden-state buffer that holds neither s->out nor s->prev */
     for (int i = 0; i < 3; i++)
         if (s->h[i] != s->out && s->h[i] != s->prev)
@@ -189,8 +196,10 @@ static dcl_status run_emd(dcl_session *s, heads_ws *w, cl_mem *result)
     cl_mem q = s->h[3];
     int last = c->num_layers - 1;
     dcl_status st;
-    dcl_prof_op(&s->prof, DCL_OPC_HEADS, (double)B * L * H, 4.0 * (3.0 * B * L * H + B * L), "emd.query");
-    if ((st = dcl_op_embed_gather(&s->ops, B * L, L, H, w->iota, NULL, s->prev, m->pos_emb, NULL, q)) ||
+    /* absolute positions restart at every sequence of a packed batch */
+    dcl_prof_op(&s->prof, DCL_OPC_HEADS, (double)T * H, 4.0 * (3.0 * T * H + T), "emd.query");
+    if ((st = s->packed ? dcl_attn_embed_gather(&s->attn, T, H, w->iota, NULL, s->prev, m->pos_emb, NULL, q)
+                        : dcl_op_embed_gather(&s->ops, T, L, H, w->iota, NULL, s->prev, m->pos_emb, NULL, q)) ||
         (st = dcl_layer_run(s, last, q, s->prev, free3, s->out, NULL)) ||
         (st = dcl_layer_run(s, last, free3, s->prev, q, s->out, NULL)))
         return st;
@@ -245,8 +254,7 @@ dcl_status dcl_heads_emd_hidden(dcl_session *s, const dcl_batch *b, float *out)
     if (st == DCL_OK)
         st = run_emd(s, w, &src);
     if (st == DCL_OK)
-        st = read_async(s, src, 0, (size_t)s->B * (size_t)s->L * (size_t)s->model->cfg.hidden_size * sizeof(float),
-                        out);
+        st = read_async(s, src, 0, (size_t)s->T * (size_t)s->model->cfg.hidden_size * sizeof(float), out);
     return end(s, st, t0);
 }
 
@@ -260,8 +268,7 @@ dcl_status dcl_heads_pooled(dcl_session *s, const dcl_batch *b, float *out)
     dcl_status st = begin(s, b, &w, &t0);
     const size_t B = (size_t)b->batch;
     if (st == DCL_OK) {
-        for (size_t r = 0; r < B; r++)
-            w->h_rows[r] = (int32_t)(r * (size_t)b->length); /* the first token of each row */
+        first_tokens(b, w->h_rows);
         if (!(st = gather(s, w, B, s->out)) && !(st = linear(s, w, B, P, H, w->g, 0, m->pooler_w, w->e)) &&
             !(st = dcl_op_bias_act(&s->ops, (unsigned)B, (unsigned)P, w->e, m->pooler_b, NULL, c->pooler_hidden_act)) &&
             !(st = linear(s, w, B, N, P, w->e, 0, m->cls_w, w->logits)) &&
@@ -278,7 +285,7 @@ dcl_status dcl_heads_token(dcl_session *s, const dcl_batch *b, float *out)
     heads_ws *w = NULL;
     double t0;
     dcl_status st = begin(s, b, &w, &t0);
-    const size_t T = (size_t)b->batch * (size_t)b->length;
+    const size_t T = dcl_batch_tokens(b);
     if (st == DCL_OK && !(st = linear(s, w, T, N, H, s->out, 0, m->cls_w, w->logits)) &&
         !(st = dcl_op_bias_act(&s->ops, (unsigned)T, (unsigned)N, w->logits, m->cls_b, NULL, DCL_ACT_IDENTITY)))
         st = read_async(s, w->logits, 0, T * N * sizeof(float), out);
@@ -292,7 +299,7 @@ dcl_status dcl_heads_qa(dcl_session *s, const dcl_batch *b, float *start, float 
     heads_ws *w = NULL;
     double t0;
     dcl_status st = begin(s, b, &w, &t0);
-    const size_t T = (size_t)b->batch * (size_t)b->length;
+    const size_t T = dcl_batch_tokens(b);
     if (st == DCL_OK && !(st = linear(s, w, T, 2, H, s->out, 0, m->qa_w, w->logits)) &&
         !(st = dcl_op_bias_act(&s->ops, (unsigned)T, 2, w->logits, m->qa_b, NULL, DCL_ACT_IDENTITY)))
         st = read_async(s, w->logits, 0, T * 2 * sizeof(float), w->h_out);
@@ -313,9 +320,33 @@ dcl_status dcl_heads_embed(dcl_session *s, const dcl_batch *b, int pooling, int 
     dcl_status st = begin(s, b, &w, &t0);
     const size_t B = (size_t)b->batch, L = (size_t)b->length;
     if (st == DCL_OK && pooling == 0) {
-        for (size_t r = 0; r < B; r++)
-            w->h_rows[r] = (int32_t)(r * L);
+        first_tokens(b, w->h_rows);
         st = gather(s, w, B, s->out);
+    } else if (st == DCL_OK && b->offsets) {
+        /* packed: out[r] = mean of the sequence's tokens, one product per sequence */
+        const size_t T = dcl_batch_tokens(b);
+        for (size_t r = 0; r < B; r++)
+            for (size_t t = (size_t)b->offsets[r]; t < (size_t)b->offsets[r + 1]; t++)
+                w->h_weights[t] = 1.0f / (float)(b->offsets[r + 1] - b->offsets[r]);
+        st = write_async(s, w->weights, T * sizeof(float), w->h_weights);
+        for (size_t r = 0; r < B && st == DCL_OK; r++) {
+            dcl_gemm_args g;
+            memset(&g, 0, sizeof g);
+            g.m = 1;
+            g.n = H;
+            g.k = (size_t)(b->offsets[r + 1] - b->offsets[r]);
+            g.alpha = 1.0f;
+            g.a = w->weights;
+            g.a_off = (size_t)b->offsets[r];
+            g.lda = g.k;
+            g.b = s->out;
+            g.b_off = (size_t)b->offsets[r] * H;
+            g.ldb = H;
+            g.c = w->g;
+            g.c_off = r * H;
+            g.ldc = H;
+            st = gemm(s, w, &g);
+        }
     } else if (st == DCL_OK) {
         /* mean over real tokens: out[r] = weights[r] · h[r], weights = mask / count */
         for (size_t r = 0; r < B; r++) {

@@ -321,7 +321,7 @@ static dcl_status run_batch(dcl_pipeline *p, pl_rows *rows, const int *idx, int 
         for (int j = 0; j < r->n_pos; j++)
             pos[k++] = i * L + r->pos[j];
     }
-    dcl_batch b = {B, L, ids, mask, p->info.type_vocab_size > 0 ? types : NULL};
+    dcl_batch b = {B, L, ids, mask, p->info.type_vocab_size > 0 ? types : NULL, NULL};
     switch (task) {
     case DCL_TASK_FILL_MASK:
         st = dcl_mlm_logits(p->session, &b, pos, npos, p->p.emd, out);

@@ -181,16 +181,18 @@ static dcl_status words_of(dcl_pipeline *p, ent *e, int n, int N, ent *w, int *n
             o->label = argmax(e[best].scores, N);
             o->score = (float)e[best].scores[o->label];
         } else { /* average */
-            double mean[256];
-            int M = N < 256 ? N : 256;
-            for (int c = 0; c < M; c++) {
+            double *mean = malloc((size_t)N * sizeof *mean);
+            if (!mean)
+                return DCL_ERR_OUT_OF_MEMORY;
+            for (int c = 0; c < N; c++) {
                 mean[c] = 0;
                 for (int k = i; k < j; k++)
                     mean[c] += e[k].scores[c];
                 mean[c] /= j - i;
             }
-            o->label = argmax(mean, M);
+            o->label = argmax(mean, N);
             o->score = (float)mean[o->label];
+            free(mean);
         }
         i = j;
     }

@@ -325,19 +325,20 @@ dcl_status pl_finish_simple(dcl_pipeline *p, const dcl_pipeline_input *in, pl_st
         s = add_sorted(p, st, score, R, in->items, 0);
         break;
     }
-    case DCL_TASK_RERANK: /* one label: the function of the logit; several: the last label's */
-        for (int i = 0; i < R; i++) {
-            double q[64];
-            if (N == 1 || N > 64) {
-                dcl_function f = class_function(p);
-                score[i] = f == DCL_FUNCTION_SIGMOID ? sigmoid(r[i].out[0]) : r[i].out[N - 1];
-            } else {
-                apply_function(class_function(p), r[i].out, N, q);
-                score[i] = q[N - 1];
-            }
+    case DCL_TASK_RERANK: { /* one label: the function of the logit; several: the last label's */
+        double *q = malloc((size_t)N * sizeof *q);
+        if (!q) {
+            s = DCL_ERR_OUT_OF_MEMORY;
+            break;
         }
+        for (int i = 0; i < R; i++) {
+            apply_function(class_function(p), r[i].out, N, q);
+            score[i] = q[N - 1];
+        }
+        free(q);
         s = add_sorted(p, st, score, R, in->items, 0);
         break;
+    }
     case DCL_TASK_MULTIPLE_CHOICE: {
         float *x = malloc((size_t)R * sizeof *x);
         if (!x) {

@@ -263,8 +263,20 @@ static dcl_status program_get(dcl_context *ctx, const char *name, const char *op
 {
     if (!options)
         options = "";
+    /* the tuned parameters of this kernel file (-DNAME=value) go before the caller's options;
+     * both are part of the memory and disk cache keys */
+    char tuned[1024] = "";
+    dcl_status st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
+    if (st != DCL_OK)
+        return st;
+    char *key = malloc(strlen(tuned) + strlen(options) + 2);
+    if (!key)
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    const char *tu = tuned[0] == ' ' ? tuned + 1 : tuned;
+    sprintf(key, "%s%s%s", tu, *tu && *options ? " " : "", options);
     for (dcl_program_entry *e = ctx->programs; e; e = e->next)
-        if (strcmp(e->name, name) == 0 && strcmp(e->options, options) == 0) {
+        if (strcmp(e->name, name) == 0 && strcmp(e->options, key) == 0) {
+            free(key);
             ctx->stats.memory_hits++;
             *out = e->program;
             return DCL_OK;
@@ -272,9 +284,11 @@ static dcl_status program_get(dcl_context *ctx, const char *name, const char *op
     const char *src;
     size_t len;
     char *owned;
-    dcl_status st = dcl_kernel_source(ctx, name, &src, &len, &owned);
-    if (st != DCL_OK)
+    st = dcl_kernel_source(ctx, name, &src, &len, &owned);
+    if (st != DCL_OK) {
+        free(key);
         return st;
+    }
     /* the define header goes first, then the file; #line keeps the compiler's line numbers
      * pointing into the .cl file */
     size_t dlen = strlen(ctx->defines);
@@ -283,6 +297,7 @@ static dcl_status program_get(dcl_context *ctx, const char *name, const char *op
     char *full = malloc(dlen + (size_t)llen + len + 1);
     if (!full) {
         free(owned);
+        free(key);
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
     memcpy(full, ctx->defines, dlen);
@@ -291,30 +306,29 @@ static dcl_status program_get(dcl_context *ctx, const char *name, const char *op
     size_t flen = dlen + (size_t)llen + len;
     full[flen] = '\0';
     free(owned);
-    /* the tuned parameters of this kernel file (-DNAME=value), then the caller's options */
-    char tuned[1024] = "";
-    st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
-    char *opts = st == DCL_OK ? malloc(strlen(tuned) + strlen(options) + 32) : NULL;
+    char *opts = malloc(strlen(key) + 32);
     if (!opts) {
         free(full);
-        return st != DCL_OK ? st : dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+        free(key);
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    sprintf(opts, "-cl-std=CL1.2%s%s%s", tuned, *options ? " " : "", options);
+    sprintf(opts, "-cl-std=CL1.2%s%s", *key ? " " : "", key);
     cl_program prog;
     st = build_source(ctx, name, full, flen, opts, &prog);
     free(full);
     free(opts);
-    if (st != DCL_OK)
+    if (st != DCL_OK) {
+        free(key);
         return st;
+    }
     dcl_program_entry *e = calloc(1, sizeof *e);
-    if (!e || !(e->name = dcl_strdup(name)) || !(e->options = dcl_strdup(options))) {
-        if (e) {
-            free(e->name);
-            free(e);
-        }
+    if (!e || !(e->name = dcl_strdup(name))) {
+        free(e);
+        free(key);
         clReleaseProgram(prog);
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
+    e->options = key; /* tuned -D options and the caller's */
     e->program = prog;
     e->next = ctx->programs;
     ctx->programs = e;

@@ -302,6 +302,8 @@ static char *default_cache_dir(const char *param)
     return NULL;
 }
 
+char *dcl_default_cache_dir(const char *param) { return default_cache_dir(param); }
+
 dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context **out)
 {
     dcl_context *ctx = calloc(1, sizeof *ctx);
@@ -400,7 +402,9 @@ dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context
     st = dcl_program_init(ctx);
     if (st != DCL_OK)
         goto fail;
-    dcl_gemm_init(ctx);
+    st = dcl_gemm_init(ctx);
+    if (st != DCL_OK)
+        goto fail;
     dcl_log(ctx, DCL_LOG_INFO, "device: %s (%s, %s); program cache: %s", ctx->info.name,
             ctx->info.platform_name, ctx->info.driver_version, ctx->cache_dir ? ctx->cache_dir : "off");
     *out = ctx;
@@ -417,6 +421,7 @@ void dcl_context_free_impl(dcl_context *ctx)
     if (ctx->queue)
         (void)clFinish(ctx->queue); /* nothing to report while freeing: release regardless */
     dcl_program_release_all(ctx);
+    dcl_gemm_release(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);
     if (ctx->cl_ctx)

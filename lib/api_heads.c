@@ -53,18 +53,17 @@ dcl_status dcl_mlm_logits(dcl_session *s, const dcl_batch *b, const int32_t *pos
     if (st != DCL_OK || (st = need_head(s, fn, DCL_HEAD_MLM, "masked-LM (lm_predictions.lm_head)")))
         return st;
     const dcl_model *m = s->model;
-    const long T = (long)b->batch * b->length;
+    const long T = (long)dcl_batch_tokens(b);
     if (emd != DCL_EMD_OFF && emd != DCL_EMD_ON && emd != DCL_EMD_AUTO)
         return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT, "%s: bad emd mode %d", fn, (int)emd);
     if (count < 1 || count > T)
-        return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT, "%s: count %d is outside [1, batch * length = %ld]", fn,
-                        count, T);
+        return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT, "%s: count %d is outside [1, tokens = %ld]", fn, count, T);
     if (!positions && count != T)
         return dcl_fail(s->ctx, DCL_ERR_INVALID_ARGUMENT,
-                        "%s: without positions, count must be batch * length = %ld (got %d)", fn, T, count);
+                        "%s: without positions, count must be the batch's token count %ld (got %d)", fn, T, count);
     for (int i = 0; positions && i < count; i++)
         if (positions[i] < 0 || positions[i] >= T)
-            return dcl_fail(s->ctx, DCL_ERR_RANGE, "%s: positions[%d] = %d is outside [0, batch * length = %ld)", fn, i,
+            return dcl_fail(s->ctx, DCL_ERR_RANGE, "%s: positions[%d] = %d is outside [0, tokens = %ld)", fn, i,
                             (int)positions[i], T);
     int use_emd = emd == DCL_EMD_ON || (emd == DCL_EMD_AUTO && (m->heads & DCL_HEAD_EMD));
     if (use_emd) {
@@ -76,10 +75,14 @@ dcl_status dcl_mlm_logits(dcl_session *s, const dcl_batch *b, const int32_t *pos
             return dcl_fail(s->ctx, DCL_ERR_UNSUPPORTED,
                             "%s: the enhanced mask decoder needs embedding_size == hidden_size (%d != %d); use "
                             "DCL_EMD_OFF", fn, m->cfg.embedding_size, m->cfg.hidden_size);
-        if (b->length > m->cfg.max_position_embeddings)
+        int longest = b->length;
+        for (int r = 0; b->offsets && r < b->batch; r++)
+            if (r == 0 || b->offsets[r + 1] - b->offsets[r] > longest)
+                longest = b->offsets[r + 1] - b->offsets[r];
+        if (longest > m->cfg.max_position_embeddings)
             return dcl_fail(s->ctx, DCL_ERR_RANGE,
                             "%s: the enhanced mask decoder adds absolute positions, so length %d must not exceed "
-                            "max_position_embeddings %d; use DCL_EMD_OFF for longer input", fn, b->length,
+                            "max_position_embeddings %d; use DCL_EMD_OFF for longer input", fn, longest,
                             m->cfg.max_position_embeddings);
     }
     return dcl_heads_mlm(s, b, positions, count, use_emd, logits);

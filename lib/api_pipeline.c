@@ -75,7 +75,7 @@ dcl_status dcl_pipeline_create(dcl_context *ctx, const char *model_dir, const dc
     const dcl_pipeline_params *p = params ? params : &def;
     dcl_clear_error();
     if (!dcl_task_name(p->task) || p->batch < 1 || p->max_length < 0 || p->top_k < 0 || p->doc_stride < 0 ||
-        p->max_answer_length < 0 || p->n_targets < 0 || (p->n_targets > 0 && !p->targets) ||
+        p->max_answer_length < 0 || p->mask_id < -1 || p->n_targets < 0 || (p->n_targets > 0 && !p->targets) ||
         p->function < DCL_FUNCTION_DEFAULT || p->function > DCL_FUNCTION_SOFTMAX ||
         p->aggregation < DCL_AGGREGATE_NONE || p->aggregation > DCL_AGGREGATE_MAX ||
         (p->pooling != DCL_POOL_FIRST && p->pooling != DCL_POOL_MEAN) ||

@@ -175,7 +175,7 @@ static void test_finish_failures(void **state)
     sp.max_length = in.L;
     dcl_session *s = NULL;
     assert_int_equal(dcl_session_create(m, &sp, &s), DCL_OK);
-    dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types};
+    dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types, NULL};
     g_finishes = 0;
     assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
     long waits = g_finishes;

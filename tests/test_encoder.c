@@ -1,6 +1,7 @@
 /* The encoder against Hugging Face transformers: every fixture model and input case, hidden
  * states and attention probabilities at real tokens; batch invariance; bad input. */
 #include <float.h>
+#include <math.h>
 
 #include "encoder.h"
 #include "fixtures.h"
@@ -64,7 +65,7 @@ static void check_model(void **state)
             hs[l] = malloc(T * H * sizeof(float));
         for (int l = 0; l < NL; l++)
             at[l] = malloc((size_t)in.B * NH * in.L * in.L * sizeof(float));
-        dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types};
+        dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types, NULL};
         dcl_outputs out = {last, hs, at};
         dcl_status st = dcl_encode(s, &b, &out);
         if (st != DCL_OK)
@@ -90,6 +91,27 @@ static void check_model(void **state)
         if (!(worst_h <= tol_h) || !(worst_hs <= tol_hs) || !(worst_a <= tol_a))
             fail_msg("%s/%s exceeds tolerance: last %.3e (%.0e), hidden %.3e (%.0e), attentions %.3e (%.0e)", name,
                      cname, worst_h, tol_h, worst_hs, tol_hs, worst_a, tol_a);
+        assert_true(fx_all_finite(last, T * H));
+        /* without attention outputs: the fused attention */
+        out.attentions = NULL;
+        for (size_t i = 0; i < T * H; i++)
+            last[i] = NAN;
+        st = dcl_encode(s, &b, &out);
+        if (st != DCL_OK)
+            fail_msg("%s/%s fused: %s: %s", name, cname, dcl_status_string(st), dcl_last_error());
+        worst_h = fx_max_diff_tokens(last, fx_tensor(&ref, "last_hidden_state", NULL), &in, H);
+        worst_hs = 0;
+        for (int l = 0; l <= NL; l++) {
+            char key[32];
+            snprintf(key, sizeof key, "hidden_states.%d", l);
+            double d = fx_max_diff_tokens(hs[l], fx_tensor(&ref, key, NULL), &in, H);
+            worst_hs = d > worst_hs ? d : worst_hs;
+            assert_true(fx_all_finite(hs[l], T * H)); /* padding included */
+        }
+        printf("  %-11s %-6s fused:     last %.2e  hidden %.2e\n", name, cname, worst_h, worst_hs);
+        if (!(worst_h <= tol_h) || !(worst_hs <= tol_hs))
+            fail_msg("%s/%s fused attention exceeds tolerance: last %.3e (%.0e), hidden %.3e (%.0e)", name, cname,
+                     worst_h, tol_h, worst_hs, tol_hs);
         assert_true(fx_all_finite(last, T * H));
         for (int l = 0; l <= NL; l++)
             free(hs[l]);
@@ -120,7 +142,7 @@ static void test_batch_invariance(void **state)
     assert_int_equal(dcl_session_create(m, &sp, &s), DCL_OK);
     const size_t H = 32, L = (size_t)in.L;
     float *all = malloc((size_t)in.B * L * H * sizeof(float));
-    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL};
+    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL, NULL};
     dcl_outputs out = {all, NULL, NULL};
     assert_int_equal(dcl_encode(s, &b, &out), DCL_OK);
     for (int r = 0; r < in.B; r++) {
@@ -132,7 +154,7 @@ static void test_batch_invariance(void **state)
                 n++;
             }
         float *one = malloc((size_t)n * H * sizeof(float));
-        dcl_batch b1 = {1, n, in.ids + r * L + first, NULL, NULL};
+        dcl_batch b1 = {1, n, in.ids + r * L + first, NULL, NULL, NULL};
         dcl_outputs o1 = {one, NULL, NULL};
         assert_int_equal(dcl_encode(s, &b1, &o1), DCL_OK);
         double worst = 0;
@@ -170,7 +192,7 @@ static void test_bad_input_writes_nothing(void **state)
         out_buf[i] = 12345.0f;
     dcl_outputs o = {out_buf, NULL, NULL};
     ids[5] = 128; /* vocabulary is 128 */
-    dcl_batch b = {2, 16, ids, NULL, types};
+    dcl_batch b = {2, 16, ids, NULL, types, NULL};
     assert_int_equal(dcl_encode(s, &b, &o), DCL_ERR_RANGE);
     assert_non_null(strstr(dcl_last_error(), "input_ids[0][5] = 128"));
     ids[5] = -1;

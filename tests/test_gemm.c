@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "force_route.h"
 #include "gemm.h"
 #include "ops.h"
 #include "program.h"
@@ -291,7 +292,7 @@ int main(void)
     dcl_test_require_device();
     ctx = dcl_test_context(NULL);
     if (getenv("DCL_TEST_OWN_GEMM")) /* the CPU kernels on any device (the Oclgrind run, label oclgrind) */
-        ctx->gemm_own = 1;
+        dcl_test_force_gemm_route(ctx, DCL_GEMM_ROUTE_OWN);
     printf("device %s: own CPU GEMM kernels %s\n", ctx->info.name, ctx->gemm_own ? "on" : "off (CLBlast)");
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_nt_shapes), cmocka_unit_test(test_nn_shapes),
                                        cmocka_unit_test(test_transposed_a), cmocka_unit_test(test_packed)};

@@ -89,7 +89,7 @@ static void check_head_model(void **state)
         dcl_st_file ref;
         assert_int_equal(dcl_st_open(fx_path(cJSON_GetObjectItem(c, "output")->valuestring), &ref), DCL_OK);
         dcl_session *s = session(m, in.B, in.L);
-        dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types};
+        dcl_batch b = {in.B, in.L, in.ids, in.mask, in.types, NULL};
         const size_t T = (size_t)in.B * in.L, V = (size_t)info.vocab_size, H = (size_t)info.hidden_size;
         const int N = info.num_labels;
         double worst = 0, worst2 = 0;
@@ -191,7 +191,7 @@ static void test_embed(void **state)
     const float *h = fx_tensor(&ref, "last_hidden_state", NULL);
     const size_t H = 32, L = (size_t)in.L, B = (size_t)in.B;
     dcl_session *s = session(m, in.B, in.L);
-    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL};
+    dcl_batch b = {in.B, in.L, in.ids, in.mask, NULL, NULL};
     float *got = malloc(B * H * sizeof(float)), *want = malloc(B * H * sizeof(float));
     for (int pooling = 0; pooling < 2; pooling++)
         for (int norm = 0; norm < 2; norm++) {
@@ -245,7 +245,7 @@ static void test_bad_arguments(void **state)
     int32_t ids[16];
     for (int i = 0; i < 16; i++)
         ids[i] = 3 + i;
-    dcl_batch b = {2, 8, ids, NULL, NULL};
+    dcl_batch b = {2, 8, ids, NULL, NULL, NULL};
     float out[16 * 128];
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         out[i] = 777.0f;
@@ -273,11 +273,11 @@ static void test_bad_arguments(void **state)
     assert_int_equal(dcl_multiple_choice(sc, &b, 2, out), DCL_ERR_UNSUPPORTED);
     assert_int_equal(dcl_classify(sm, &b, out), DCL_ERR_UNSUPPORTED);
     assert_non_null(strstr(dcl_last_error(), "dcl_multiple_choice"));
-    dcl_batch b3 = {3, 4, ids, NULL, NULL};
+    dcl_batch b3 = {3, 4, ids, NULL, NULL, NULL};
     assert_int_equal(dcl_multiple_choice(sm, &b3, 2, out), DCL_ERR_INVALID_ARGUMENT);
     assert_int_equal(dcl_multiple_choice(sm, &b3, 0, out), DCL_ERR_INVALID_ARGUMENT);
     assert_int_equal(dcl_embed(sb, &b, (dcl_pooling)5, 0, out), DCL_ERR_INVALID_ARGUMENT);
-    dcl_batch big = {3, 8, ids, NULL, NULL};
+    dcl_batch big = {3, 8, ids, NULL, NULL, NULL};
     assert_int_equal(dcl_embed(sb, &big, DCL_POOL_FIRST, 0, out), DCL_ERR_RANGE);
     for (size_t i = 0; i < sizeof out / sizeof out[0]; i++)
         assert_true(out[i] == 777.0f);
@@ -285,7 +285,7 @@ static void test_bad_arguments(void **state)
     check_status(dcl_mlm_logits(s, &b, pos, 1, DCL_EMD_AUTO, out), "mlm after errors");
     assert_true(fx_all_finite(out, 128));
     check_status(dcl_classify(sc, &b, out), "classify after errors");
-    dcl_batch b4 = {4, 8, ids, NULL, NULL};
+    dcl_batch b4 = {4, 8, ids, NULL, NULL, NULL};
     ids[8] = 1; /* 16 ids for a 4 x 8 batch: reuse the first 16 twice */
     int32_t ids4[32];
     for (int i = 0; i < 32; i++)
@@ -821,7 +821,7 @@ static void test_cli_ids(void **state)
         dcl_model *mod = load("v3_mlm");
         dcl_session *s = session(mod, 1, 7);
         int32_t ids[7] = {1, 5, 6, 7, 3, 9, 2}, pos = 4;
-        dcl_batch b = {1, 7, ids, NULL, NULL};
+        dcl_batch b = {1, 7, ids, NULL, NULL, NULL};
         dcl_model_info info;
         dcl_model_get_info(mod, &info);
         float *lg = malloc((size_t)info.vocab_size * sizeof *lg);
@@ -881,7 +881,7 @@ static void test_cli_ids(void **state)
     dcl_model *mod = load("v1_seqcls");
     dcl_session *s = session(mod, 1, 7);
     int32_t ids[7] = {1, 5, 6, 7, 3, 9, 2};
-    dcl_batch b = {1, 7, ids, NULL, NULL};
+    dcl_batch b = {1, 7, ids, NULL, NULL, NULL};
     float lg[3], p[3];
     check_status(dcl_classify(s, &b, lg), "classify");
     dcl_softmax(lg, 3, p);

@@ -460,7 +460,7 @@ static void test_synthesized(void **state)
     for (int i = 0; i < 16; i++)
         ids[i] = i * 1000;
     float out[16 * 384];
-    dcl_batch b = {1, 16, ids, NULL, NULL};
+    dcl_batch b = {1, 16, ids, NULL, NULL, NULL};
     dcl_outputs o = {out, NULL, NULL};
     assert_int_equal(dcl_encode(s, &b, &o), DCL_OK);
     assert_true(fx_all_finite(out, 16 * 384));

@@ -6,12 +6,17 @@
 
 #include "encoder.h"
 #include "fixtures.h"
+#include "force_route.h"
+#include "gemm.h"
 #include "relpos.h"
 
 enum { B = 2, L = 9, T = B * L, H = 32, NH = 4, D = 8, I = 37, NL = 2 };
 
 static dcl_context *plain_ctx, *prof_ctx;
 static dcl_model *plain_model, *prof_model;
+/* 1 when the model's FFN GEMM applies bias + activation in its epilogue (packed weights on CPU
+ * drivers): the layer then has no separate "ffn.act" operation */
+static int act_fused;
 static int32_t ids[T];
 
 static dcl_context *context(int profiling, const char *cache)
@@ -36,6 +41,7 @@ static int setup(void **state)
     if (dcl_model_load(plain_ctx, dir, NULL, &plain_model) != DCL_OK ||
         dcl_model_load(prof_ctx, dir, NULL, &prof_model) != DCL_OK)
         fail_msg("loading %s: %s", dir, dcl_last_error());
+    act_fused = prof_model->packed && dcl_gemm_fuses_act(prof_model->cfg.hidden_act);
     for (int t = 0; t < T; t++)
         ids[t] = 1 + (t * 37) % 120;
     return 0;
@@ -51,12 +57,15 @@ static int teardown(void **state)
     return 0;
 }
 
+static int materialized; /* sessions materialise the attention scores (the path with more operations) */
+
 static dcl_session *session(dcl_model *m, int profile)
 {
     dcl_session_params sp = dcl_session_default_params();
     sp.max_batch = B;
     sp.max_length = L;
     sp.profile = profile;
+    sp.materialized_attention = materialized;
     dcl_session *s = NULL;
     if (dcl_session_create(m, &sp, &s) != DCL_OK)
         fail_msg("dcl_session_create: %s", dcl_last_error());
@@ -85,7 +94,9 @@ static void check_gemm(const dcl_profile_record *r, uint64_t m, uint64_t n, uint
     assert_true(r->bytes == 4.0 * batch * (m * k + k * n + m * n));
 }
 
-/* The expected enqueue order of one forward (the second one: the slot table is not written again). */
+/* The expected enqueue order of one forward with materialised attention (the second one: the slot
+ * table is not written again); the fused attention replaces scores_gemm .. merge_heads by one
+ * "attention.fused" kernel. */
 static const char *const per_layer[] = {
     "attention.qkv_gemm", "attention.split_q",  "attention.split_k",   "attention.split_v",
     "attention.scores_gemm", "attention.c2p_gemm", "attention.p2c_gemm", "attention.softmax",
@@ -93,16 +104,14 @@ static const char *const per_layer[] = {
     "ffn.up_gemm",        "ffn.act",            "ffn.down_gemm",       "ffn.layernorm",
 };
 
-/* 1 when bias + activation of the FFN run in its GEMM's epilogue (weights packed at load on CPU
- * devices): no ffn.act op then */
-static int act_fused(const dcl_model *m) { return m->packed && dcl_gemm_fuses_act(m->cfg.hidden_act); }
-
 static void records(void **state)
 {
     (void)state;
+    materialized = 1;
     dcl_session *s = session(prof_model, 1);
+    materialized = 0;
     float out[T * H];
-    dcl_batch b = {B, L, ids, NULL, NULL};
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
     dcl_outputs o = {out, NULL, NULL};
     const dcl_profile_record *r;
     size_t n = 0, first = 0;
@@ -110,13 +119,12 @@ static void records(void **state)
     assert_int_equal(dcl_session_profile(s, &r, &first), DCL_OK);
     assert_int_equal(dcl_encode(s, &b, &o), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    /* 3 writes, 2 embedding ops, 16 per layer (15 when the activation is fused), 1 read; the first
-     * forward also wrote the slot table */
-    const int fused = act_fused(prof_model), per = 16 - fused;
-    assert_int_equal(n, 3 + 2 + (size_t)per * NL + 1);
+    /* 5 writes (ids, types, mask, attention tiles, token positions), 2 embedding ops, 16 per layer,
+     * 1 read; the first forward also wrote the slot table */
+    assert_int_equal(n, 5 + 2 + (16 - act_fused) * NL + 1);
     assert_int_equal(first, n + 1);
     size_t i = 0;
-    for (; i < 3; i++) {
+    for (; i < 5; i++) {
         assert_string_equal(r[i].op, "transfer.write");
         assert_int_equal(r[i].op_class, DCL_OPC_TRANSFER);
         assert_string_equal(r[i].kernel, "write");
@@ -126,7 +134,7 @@ static void records(void **state)
     assert_string_equal(r[i++].op, "embeddings.layernorm");
     for (int l = 0; l < NL; l++)
         for (size_t k = 0; k < sizeof per_layer / sizeof per_layer[0]; k++) {
-            if (fused && !strcmp(per_layer[k], "ffn.act"))
+            if (act_fused && strcmp(per_layer[k], "ffn.act") == 0)
                 continue;
             char want[64];
             snprintf(want, sizeof want, "layer%d.%s", l, per_layer[k]);
@@ -157,7 +165,7 @@ static void records(void **state)
     assert_true(ln->bytes == 4.0 * (3.0 * T * H + 3.0 * H));
     assert_int_equal(find(r, n, "layer0.attention.split_k")->op_class, DCL_OPC_QKV);
     assert_int_equal(find(r, n, "layer0.attention.merge_heads")->op_class, DCL_OPC_PV);
-    if (!fused)
+    if (!act_fused)
         assert_int_equal(find(r, n, "layer0.ffn.act")->op_class, DCL_OPC_FFN);
     assert_int_equal(find(r, n, "embeddings.gather")->op_class, DCL_OPC_EMBEDDINGS);
     /* timestamps: ordered as enqueued on the in-order queue */
@@ -183,7 +191,7 @@ static void records(void **state)
     float pooled[B * H];
     assert_int_equal(dcl_embed(s, &b, DCL_POOL_FIRST, 0, pooled), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    assert_int_equal(n, 3 + 2 + (size_t)per * NL + 3); /* rows write, gather, read */
+    assert_int_equal(n, 5 + 2 + (16 - act_fused) * NL + 3); /* rows write, gather, read */
     assert_string_equal(r[n - 2].op, "head");
     assert_int_equal(r[n - 2].op_class, DCL_OPC_HEADS);
     assert_string_equal(r[n - 2].kernel, "dcl_embed_gather");
@@ -192,7 +200,7 @@ static void records(void **state)
     int32_t bad[T];
     memcpy(bad, ids, sizeof bad);
     bad[T - 1] = 100000;
-    dcl_batch wrong = {B, L, bad, NULL, NULL};
+    dcl_batch wrong = {B, L, bad, NULL, NULL, NULL};
     assert_int_equal(dcl_encode(s, &wrong, &o), DCL_ERR_RANGE);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
     assert_int_equal(n, 0);
@@ -212,7 +220,7 @@ static void same_outputs(void **state)
     int32_t mask[T];
     for (int t = 0; t < T; t++)
         mask[t] = t % L < L - 2 || t < L; /* padding at the end of the second row */
-    dcl_batch b = {B, L, ids, mask, NULL};
+    dcl_batch b = {B, L, ids, mask, NULL, NULL};
     dcl_outputs oa = {a, pa, NULL}, ob = {b_, pb, NULL};
     assert_int_equal(dcl_encode(plain, &b, &oa), DCL_OK);
     assert_int_equal(dcl_encode(prof, &b, &ob), DCL_OK);
@@ -222,10 +230,54 @@ static void same_outputs(void **state)
     const dcl_profile_record *r;
     size_t n;
     assert_int_equal(dcl_session_profile(prof, &r, &n), DCL_OK);
-    /* slot table write; a read per hidden state */
-    assert_int_equal(n, 4 + 2 + (size_t)(16 - act_fused(prof_model)) * NL + NL + 2);
+    /* the fused attention: 13 operations per layer; a slot table write; a read per hidden state */
+    assert_int_equal(n, 6 + 2 + (13 - act_fused) * NL + NL + 2);
+    const dcl_profile_record *fa = find(r, n, "layer1.attention.fused");
+    assert_int_equal(fa->op_class, DCL_OPC_SCORES);
+    assert_string_equal(fa->kernel, "dcl_fused_attention");
+    for (size_t i = 0; i < n; i++)
+        assert_null(strstr(r[i].op, "attention.softmax"));
     dcl_session_free(plain);
     dcl_session_free(prof);
+}
+
+/* CLBlast routines (the GEMM path of GPUs; CPU drivers take cl/gemm_cpu.cl unless told otherwise):
+ * each starts at the end of the marker enqueued before it, after the previous operation. */
+static void clblast_routines(void **state)
+{
+    (void)state;
+    /* a model loaded for CLBlast: no weights packed for cl/gemm_cpu.cl */
+    long route = dcl_test_force_gemm_route(prof_ctx, DCL_GEMM_ROUTE_CLBLAST);
+    long pack = prof_ctx->tuning->value[DCL_T_GEMM_PACK];
+    prof_ctx->tuning->value[DCL_T_GEMM_PACK] = 0;
+    dcl_model *m = NULL;
+    assert_int_equal(dcl_model_load(prof_ctx, fx_path("models/v3"), NULL, &m), DCL_OK);
+    materialized = 1; /* the path with the most GEMMs: Q·Kᵀ and P·V are CLBlast routines too */
+    dcl_session *s = session(m, 1);
+    materialized = 0;
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
+    const dcl_profile_record *r;
+    size_t n = 0;
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
+    dcl_test_force_gemm_route(prof_ctx, route);
+    prof_ctx->tuning->value[DCL_T_GEMM_PACK] = pack;
+    assert_int_equal(n, 5 + 2 + 16 * NL); /* as in records(), without the read */
+    assert_string_equal(find(r, n, "layer0.attention.qkv_gemm")->kernel, "CLBlastSgemm");
+    assert_string_equal(find(r, n, "layer0.attention.pv_gemm")->kernel, "CLBlastSgemmStridedBatched");
+    int gemms = 0;
+    for (size_t i = 1; i < n; i++) {
+        assert_true(r[i].queued_ns <= r[i].start_ns && r[i].start_ns <= r[i].end_ns);
+        assert_true(r[i].start_ns >= r[i - 1].end_ns);
+        if (r[i].gemm[0]) {
+            gemms++;
+            assert_true(r[i].end_ns > r[i].start_ns);
+        }
+    }
+    assert_int_equal(gemms, 8 * NL);
+    dcl_session_free(s);
+    dcl_model_free(m);
 }
 
 static void bad_use(void **state)
@@ -285,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records),
         cmocka_unit_test(same_outputs),
+        cmocka_unit_test(clblast_routines),
         cmocka_unit_test(bad_use),
         cmocka_unit_test(peak),
     };

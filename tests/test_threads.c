@@ -60,7 +60,7 @@ static void *run(void *arg)
         dcl_model_free(own);
         return NULL;
     }
-    dcl_batch b = {j->in->B, j->in->L, j->in->ids, j->in->mask, j->in->types};
+    dcl_batch b = {j->in->B, j->in->L, j->in->ids, j->in->mask, j->in->types, NULL};
     for (int r = 0; r < ROUNDS && st == DCL_OK; r++) {
         dcl_outputs o = {j->hidden, NULL, NULL};
         if ((st = dcl_encode(s, &b, &o)) != DCL_OK)

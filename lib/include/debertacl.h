@@ -197,6 +197,83 @@ DCL_API dcl_status dcl_context_cache_stats(const dcl_context *ctx, dcl_cache_sta
 DCL_API dcl_status dcl_context_build_program(dcl_context *ctx, const char *name, const char *options,
                                              double *seconds);
 
+/* ---- tuning profiles ---------------------------------------------------------------------- */
+/* Every kernel parameter (work-group sizes, tile sizes, the GEMM route per shape class, CLBlast's
+ * GEMM parameters) is resolved once per context from a hierarchy of JSON profiles, each level
+ * overriding only the parameters it names: built-in defaults < the shipped profiles (profiles/,
+ * embedded in the library: device type < vendor < platform < architecture < device name) < the
+ * tuner's results in the cache folder (<cache>/profiles/) < $DEBERTACL_PROFILE_PATH (a file or a
+ * folder of *.json). A malformed profile fails context creation with DCL_ERR_FORMAT naming the
+ * file and the field, an out-of-range value with DCL_ERR_RANGE; an unknown field is a warning
+ * through the log callback. CLBlast keeps one set of GEMM parameters per device and process: a
+ * context whose CLBlast parameters differ from those of a live context on the same device is
+ * refused (DCL_ERR_INVALID_ARGUMENT); contexts with the same profile share the device freely. */
+
+/** Flags of the tuning JSON functions. */
+#define DCL_TUNING_JSON_PROFILE 1 /* a profile ready to edit and load: description, match, every parameter */
+
+/** The resolved tuning of the context's device as JSON (malloc'd; free with dcl_string_free).
+ *  flags 0: {"chain": "defaults < cpu < pocl-cpu", "levels": [{"name", "tuned"}...],
+ *  "parameters": {NAME: value...}, "sources": {NAME: level...}}; DCL_TUNING_JSON_PROFILE: the
+ *  profile format of profiles/ (every parameter, matching this device by platform and name). */
+DCL_API dcl_status dcl_context_tuning_json(const dcl_context *ctx, int flags, char **json);
+
+/** The same for a device without a context (what a context on it would get). cache_dir: as in
+ *  dcl_context_params (NULL: the default folder, "off": no tuner results). */
+DCL_API dcl_status dcl_device_tuning_json(const dcl_device_info *info, const char *cache_dir, int flags,
+                                          char **json);
+
+/** Progress of dcl_tune, passed to its callback after every measured (or reused) candidate. */
+typedef struct dcl_tune_progress {
+    const char *kernel;     /* the search in progress: "layernorm", "attention", "gemm_nt", ... */
+    double elapsed, budget; /* seconds */
+    double default_seconds; /* that kernel's time with the parameters in force before tuning */
+    double best_seconds;    /* the best time found so far for it */
+    int candidates;         /* measured or reused so far, all kernels */
+    int rejected;           /* of which refused: failed, or output off by more than 1e-5 relative */
+} dcl_tune_progress;
+
+typedef struct dcl_tune_params {
+    const char *model_dir;  /* a model folder (only its config.json is read), or NULL */
+    const char *synthetic;  /* else a preset name ("deberta-v3-base") or a config.json path */
+    int batch, length;      /* the shapes to tune for (default 8 x 128) */
+    double budget_seconds;  /* wall-clock budget of the search (default 600); the candidate being
+                               measured when it runs out is finished, so a run may overrun */
+    const char *output;     /* where to write the profile; NULL: <cache folder>/profiles/ */
+    unsigned seed;          /* of the random sample */
+    void (*progress)(const dcl_tune_progress *progress, void *user_data); /* may be NULL */
+    void *user_data;
+} dcl_tune_params;
+
+DCL_API dcl_tune_params dcl_tune_default_params(void);
+
+/** One row of the tuner's summary: a kernel or GEMM shape class. */
+typedef struct dcl_tune_row {
+    char kernel[32];
+    double default_seconds; /* with the shipped profile (the parameters before tuning) */
+    double tuned_seconds;   /* with the winning parameters */
+    char parameters[256];   /* the winning values, "LN_WG=1" */
+    int candidates, reused, rejected;
+} dcl_tune_row;
+
+#define DCL_TUNE_MAX_ROWS 16
+
+typedef struct dcl_tune_result {
+    int rows;
+    dcl_tune_row row[DCL_TUNE_MAX_ROWS];
+    char output[1024]; /* the profile written */
+} dcl_tune_result;
+
+/** Searches the parameters of every kernel and GEMM route on the context's device for the
+ *  model's shapes (per kernel: every value of small spaces, a random sample then local
+ *  refinement of large ones), timing candidates with OpenCL events (the context must have been
+ *  created with profiling on) and refusing any whose output differs from the output with the
+ *  shipped parameters by more than 1e-5 relative (max |a - b| / max |b|). Measurements are kept
+ *  in the cache folder and reused by a later run with the same shapes. Writes the winning
+ *  profile (a user profile: it beats the shipped ones) and leaves the context on its own,
+ *  untuned parameters. */
+DCL_API dcl_status dcl_tune(dcl_context *ctx, const dcl_tune_params *params, dcl_tune_result *result);
+
 /* ==== model (checkpoints) ===================================================================== */
 /* DCL-SECTION model */
 /* A model: config and weights on one context's device. Immutable after load: several sessions
@@ -274,7 +351,10 @@ DCL_API const char *dcl_model_label(const dcl_model *model, int index);
 /* ==== session (encoder forward) =============================================================== */
 /* DCL-SECTION session */
 /* A session: the per-thread workspace of one model, sized once for its largest batch and length,
- * so that dcl_encode() allocates no device memory. One session per thread; a model may have many. */
+ * so that dcl_encode() allocates no device memory (except the attention-probability buffer, see
+ * dcl_encode()). The workspace grows linearly with max_batch * max_length: a length the device
+ * cannot hold gets DCL_ERR_DEVICE_MEMORY with a message naming the longest length it can.
+ * One session per thread; a model may have many. */
 typedef struct dcl_session dcl_session;
 
 typedef struct dcl_session_params {
@@ -283,32 +363,53 @@ typedef struct dcl_session_params {
     int profile;    /* nonzero: record an OpenCL event for every kernel, GEMM and transfer of a
                        forward (dcl_session_profile); needs a context created with profiling on.
                        Nothing waits between operations: the queue runs as without profiling */
+    int materialized_attention; /* nonzero: always materialise the [heads, B, L, L] scores (the
+                                   path that returns attention probabilities), for comparisons;
+                                   packed batches are then DCL_ERR_UNSUPPORTED. Default 0 */
 } dcl_session_params;
 
 DCL_API dcl_session_params dcl_session_default_params(void);
 DCL_API dcl_status dcl_session_create(dcl_model *model, const dcl_session_params *params, dcl_session **out);
 DCL_API void dcl_session_free(dcl_session *session);
 
-/* One batch of B sequences of length L, row-major [B, L]. */
+/* One batch of B sequences, in one of two layouts:
+ *  - padded (offsets == NULL): row-major [B, L], L = length, shorter rows padded (left or right)
+ *    and marked by attention_mask;
+ *  - packed (offsets != NULL): the B sequences back to back without padding, sequence b being
+ *    tokens offsets[b] .. offsets[b+1]-1 of input_ids and token_type_ids; offsets has B + 1
+ *    entries, offsets[0] == 0, strictly increasing; N = offsets[B] tokens in all. `length` is
+ *    ignored and attention_mask must be NULL. Every GEMM and kernel then works on the N tokens,
+ *    attention stays within each sequence, and each sequence's results equal those of encoding
+ *    it alone. A session takes a packed batch whose sequences are each at most max_length tokens
+ *    and whose N is at most max_batch * max_length (B itself may exceed max_batch).
+ * Per-token outputs are [B, L, ...] for a padded batch and [N, ...] for a packed one (write
+ * "tokens" for B * L or N below); per-sequence outputs are [B, ...] in both. */
 typedef struct dcl_batch {
     int batch;
     int length;
     const int32_t *input_ids;      /* ids in [0, vocab_size) */
     const int32_t *attention_mask; /* 1 real token, 0 padding; NULL: all ones */
     const int32_t *token_type_ids; /* NULL: all zeros; ignored when the model has no token types */
+    const int32_t *offsets;        /* NULL: padded [batch, length]; else packed, batch + 1 offsets */
 } dcl_batch;
 
 /* Where dcl_encode() writes; every pointer may be NULL (not wanted). Memory belongs to the app. */
 typedef struct dcl_outputs {
-    float *last_hidden_state; /* [B, L, hidden_size] */
-    float **hidden_states;    /* num_layers + 1 pointers (embeddings, then each layer), each [B, L, hidden] */
-    float **attentions;       /* num_layers pointers, each [B, num_heads, L, L] attention probabilities */
+    float *last_hidden_state; /* [tokens, hidden_size] ([B, L, hidden_size] when padded) */
+    float **hidden_states;    /* num_layers + 1 pointers (embeddings, then each layer), each [tokens, hidden] */
+    float **attentions;       /* num_layers pointers, each [B, num_heads, L, L] attention probabilities;
+                                 padded batches only (DCL_ERR_UNSUPPORTED for a packed one) */
 } dcl_outputs;
 
 /** Runs the encoder, as transformers' DebertaModel / DebertaV2Model forward in eval mode.
  *  Values at padding positions are unspecified. Invalid input (an id outside the vocabulary, a
- *  token type outside type_vocab_size, B or L of 0 or beyond the session's maximum) returns
- *  DCL_ERR_RANGE or DCL_ERR_INVALID_ARGUMENT and writes nothing. */
+ *  token type outside type_vocab_size, B or L of 0 or beyond the session's maximum, bad packed
+ *  offsets) returns DCL_ERR_RANGE or DCL_ERR_INVALID_ARGUMENT and writes nothing.
+ *  Attention: without attention outputs the fused kernel runs (scores, online softmax and the
+ *  product with V in one pass: memory O(tokens), no [L, L] matrix); with attention outputs, or
+ *  with dcl_session_params.materialized_attention, the scores are materialised [heads, B, L, L]
+ *  in a buffer allocated at the first such call (DCL_ERR_DEVICE_MEMORY with the size if the
+ *  device cannot hold it). */
 DCL_API dcl_status dcl_encode(dcl_session *session, const dcl_batch *batch, const dcl_outputs *outputs);
 
 typedef struct dcl_timings {
@@ -348,8 +449,8 @@ DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
 /* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
  * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
  * CLBlast routine may run several kernels and its event covers only the last one: its start is
- * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
- * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+ * the end of a marker enqueued just before it on the in-order queue (where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the record covers the last kernel only). */
 typedef struct dcl_profile_record {
     char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
     dcl_op_class op_class;
@@ -410,28 +511,31 @@ typedef enum dcl_emd_mode {
 } dcl_emd_mode;
 
 /** Masked-LM logits over the vocabulary at `count` positions: logits[count, vocab_size], row i
- *  for flat position positions[i] = row * length + column of the batch. positions NULL: every
- *  position in order (count must then be batch * length). Only the asked positions go through
- *  the transform and the vocabulary GEMM. Needs DCL_HEAD_MLM. */
+ *  for flat position positions[i] = row * length + column of the batch (packed: the token index
+ *  offsets[row] + column). positions NULL: every position in order (count must then be the
+ *  batch's token count). Only the asked positions go through the transform and the vocabulary
+ *  GEMM. Needs DCL_HEAD_MLM. */
 DCL_API dcl_status dcl_mlm_logits(dcl_session *session, const dcl_batch *batch, const int32_t *positions,
                                   int count, dcl_emd_mode emd, float *logits);
 
 /** Sequence classification (also NLI: encode the premise and hypothesis as a pair): pooler on
- *  the first token (dense, pooler_hidden_act), then the classifier. logits[batch, num_labels];
- *  names from dcl_model_label(). Needs DCL_HEAD_SEQUENCE_CLASS. */
+ *  the first token of each sequence (dense, pooler_hidden_act), then the classifier.
+ *  logits[batch, num_labels]; names from dcl_model_label(). Needs DCL_HEAD_SEQUENCE_CLASS. */
 DCL_API dcl_status dcl_classify(dcl_session *session, const dcl_batch *batch, float *logits);
 
-/** Token classification: logits[batch, length, num_labels]. Needs DCL_HEAD_TOKEN_CLASS. */
+/** Token classification: logits[batch, length, num_labels] (packed: [tokens, num_labels]).
+ *  Needs DCL_HEAD_TOKEN_CLASS. */
 DCL_API dcl_status dcl_token_classify(dcl_session *session, const dcl_batch *batch, float *logits);
 
 /** Extractive question answering: start_logits[batch, length] and end_logits[batch, length]
- *  (encode question and context as a pair; dcl_qa_best_span() picks the answer). Needs
+ *  (packed: [tokens] each) (encode question and context as a pair; dcl_qa_best_span() picks the answer). Needs
  *  DCL_HEAD_QA. */
 DCL_API dcl_status dcl_qa_logits(dcl_session *session, const dcl_batch *batch, float *start_logits,
                                  float *end_logits);
 
 /** Multiple choice: the batch holds B * choices rows, row b * choices + c is (prompt b, choice c)
- *  (transformers' [B, C, L] flattened). logits[B, choices], i.e. batch->batch values. Needs
+ *  (transformers' [B, C, L] flattened; or B * choices packed sequences). logits[B, choices], i.e.
+ *  batch->batch values. Needs
  *  DCL_HEAD_MULTIPLE_CHOICE. */
 DCL_API dcl_status dcl_multiple_choice(dcl_session *session, const dcl_batch *batch, int choices, float *logits);
 
@@ -457,8 +561,9 @@ DCL_API dcl_status dcl_top_k(const float *logits, int n, int k, int32_t *indices
 /* An answer span: token indices start <= end (inclusive) and its score. */
 typedef struct dcl_span {
     int start, end;
-    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens, as transformers'
-                    question-answering pipeline */
+    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens only (the
+                    question-answering pipeline, dcl_pipeline_run, scores as transformers' classic
+                    pipeline: [CLS] in the softmax, then zeroed) */
 } dcl_span;
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
@@ -649,9 +754,12 @@ typedef enum dcl_task {
     DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
     DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
     DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
-    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a pooled sentence embedding */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a sentence embedding pooled from
+                                          the pipeline's last hidden states (pooling, normalize) */
     DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
-    DCL_TASK_RERANK = 8                /* "rerank": score (query, document) pairs */
+    DCL_TASK_RERANK = 8                /* "rerank": (query, document) pairs scored as text
+                                          classification does, the last label's score
+                                          (num_labels 1: the sigmoid of the logit) */
 } dcl_task;
 
 /** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */

@@ -14,6 +14,7 @@
 
 #include "faults.h"
 #include "test_common.h"
+#include "util.h"
 
 void *__wrap_malloc(size_t n);
 void __wrap_free(void *p);
@@ -87,7 +88,7 @@ static dcl_status run_model(const scenario *sc, outputs *o)
     if (st == DCL_OK) {
         float *hidden[NL + 1] = {o->hidden[0], o->hidden[1], o->hidden[2]}, *attn[NL] = {o->attn[0], o->attn[1]};
         const dcl_outputs out = {o->last, hidden, attn};
-        const dcl_batch b = {B, L, ids, NULL, NULL};
+        const dcl_batch b = {B, L, ids, NULL, NULL, NULL};
         st = dcl_encode(s, &b, &out);
         if (st == DCL_OK)
             st = sc->head(s, &b, o);
@@ -135,6 +136,7 @@ static dcl_status run_tokenizer(const scenario *sc, outputs *o)
 static dcl_status run(const scenario *sc, outputs *o)
 {
     memset(o, 0, sizeof *o);
+    dcl_clear_error(); /* so that a failure without a message of its own is seen */
     return sc->model ? run_model(sc, o) : run_tokenizer(sc, o);
 }
 

@@ -8,7 +8,7 @@ sep='
 %%DCL-FILE%%
 '
 rm -rf "$out"
-for t in safetensors config tokenizer_files encode forward_input heads; do
+for t in safetensors config tokenizer_files encode forward_input heads batch; do
   mkdir -p "$out/$t"
 done
 
@@ -61,3 +61,8 @@ for c in 0 1 2 3; do
   { printf "\\$(printf '%03o' $c)\\040\\011\\003"; tail -c 2048 "$f"; } > "$out/heads/seed$c"
 done
 { printf '\3\100\005\010'; tail -c 1024 "$f"; printf '%sO\nB-PER\nI-PER\nB-LOC\nI-LOC' "$sep"; } > "$out/heads/labels"
+
+# batches: control bytes (model and function, B, L, count, flags), then int32 values
+for c in 0 1 2 3 4 5 6 7 8 10; do
+  { printf "\\$(printf '%03o' $c)\\002\\005\\003\\031"; head -c 256 "$f"; } > "$out/batch/seed$c"
+done

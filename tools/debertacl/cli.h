@@ -14,11 +14,13 @@ typedef int (*dcl_cli_fn)(int argc, char **argv);
 
 int dcl_cmd_devices(int argc, char **argv);
 /* DCL-CLI-DECLS */
+int dcl_cmd_attnbench(int argc, char **argv);
 int dcl_cmd_run(int argc, char **argv);
 int dcl_cmd_tokenize(int argc, char **argv);
 int dcl_cmd_forward(int argc, char **argv);
 int dcl_cmd_bench(int argc, char **argv);
 int dcl_cmd_profile(int argc, char **argv);
+int dcl_cmd_tune(int argc, char **argv);
 
 /* The device spec from --device, else $DEBERTACL_DEVICE, else NULL (the default device). */
 const char *dcl_cli_device_spec(const char *arg);
@@ -119,5 +121,25 @@ int cli_write_file_atomic(const char *path, const void *data, size_t len);
 void cli_format_double(char *buf, size_t size, double v); /* shortest round trip, '.' always */
 int cli_st_write_f32(const char *path, int count, const char *const *names, const int *ndims,
                      const int64_t *const *shapes, const float *const *data);
+
+
+/* ---- debertacl forward and bench (cmd_forward.c, cmd_bench.c) ---- */
+typedef struct dcl_cli_fwd_opts {
+    const char *model, *synthetic, *input, *output, *device, *json_out;
+    int hidden_states, attentions, batch, length, runs, warmup, profile;
+} dcl_cli_fwd_opts;
+
+typedef struct dcl_cli_run_state {
+    dcl_context *ctx;
+    dcl_model *model;
+    dcl_model_info info;
+    double t_context, t_model;
+} dcl_cli_run_state;
+
+/* Options of forward (bench = 0) or bench (bench = 1): 0 ok, -1 help printed, else the exit code. */
+int dcl_cli_fwd_parse(int argc, char **argv, dcl_cli_fwd_opts *o, int bench);
+/* Context and model (folder or preset), timed; 0 or the exit code after printing the error. */
+int dcl_cli_open_model(const dcl_cli_fwd_opts *o, int profiling, dcl_cli_run_state *r);
+void dcl_cli_close_model(dcl_cli_run_state *r);
 
 #endif

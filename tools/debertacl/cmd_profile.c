@@ -278,7 +278,7 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
         ids[i] = (int32_t)((seed >> 33) % (uint64_t)mi.vocab_size);
     }
-    dcl_batch b = {o->batch, o->length, ids, NULL, NULL};
+    dcl_batch b = {o->batch, o->length, ids, NULL, NULL, NULL};
     dcl_outputs o0 = {out0, NULL, NULL}, o1 = {out1, NULL, NULL};
     for (int i = 0; i <= o->warmup && st == DCL_OK; i++) { /* one more: the first pass builds kernels */
         progress(pos, ndev, name, "warm-up", i + 1, o->warmup + 1);

@@ -29,7 +29,8 @@ const char *dcl_cli_num(char *buf, size_t size, double v, int prec)
  * class reaches; bandwidth alone for classes without arithmetic. -1 when unknown. */
 static double peak_fraction(const dcl_cli_prof_device *d, const dcl_cli_prof_class *c)
 {
-    if (!d->has_peak || c->seconds <= 0 || d->peak.gflops <= 0 || d->peak.gbytes <= 0)
+    if (!d->has_peak || c->seconds <= 0 || d->peak.gflops <= 0 || d->peak.gbytes <= 0 ||
+        c == &d->cls[DCL_OPC_TRANSFER]) /* host copies are not bound by the device's memory */
         return -1;
     double gbs = c->bytes / c->seconds * 1e-9;
     if (c->flops <= 0)

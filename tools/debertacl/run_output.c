@@ -23,7 +23,7 @@ static void add_str(cJSON *o, const char *k, const char *v)
 
 static cJSON *to_json(const run_opts *o, const dcl_pipeline *p, const run_input *ri, const dcl_result *r, int demo)
 {
-    cJSON *res = cJSON_CreateObject(), *arr;
+    cJSON *res = cJSON_CreateObject(), *arr = NULL;
     if (!res)
         return NULL;
     if (ri->line > 0)
@@ -104,16 +104,20 @@ static cJSON *to_json(const run_opts *o, const dcl_pipeline *p, const run_input 
                 cJSON_AddNumberToObject(x, "index", it[i].index);
         }
         break;
-    case DCL_TASK_QUESTION_ANSWERING:
-        arr = cJSON_AddArrayToObject(res, "answers");
-        for (int i = 0; i < r->count; i++) {
-            cJSON *x = i == 0 ? res : cJSON_CreateObject();
-            add_str(x, "answer", it[i].text);
-            cJSON_AddNumberToObject(x, "score", tidy(it[i].score));
+    case DCL_TASK_QUESTION_ANSWERING: /* the best answer, then all of them (top_k), best first */
+        for (int i = -1; i < r->count; i++) {
+            cJSON *x = i < 0 ? res : cJSON_CreateObject();
+            const dcl_result_item *a = &it[i < 0 ? 0 : i];
+            if (i < 0 && r->count == 0)
+                break;
+            add_str(x, "answer", a->text);
+            cJSON_AddNumberToObject(x, "score", tidy(a->score));
             /* token ids: token positions [start, end); text: characters of the context */
-            cJSON_AddNumberToObject(x, ri->in.ids ? "start_token" : "start", (double)it[i].start);
-            cJSON_AddNumberToObject(x, ri->in.ids ? "end_token" : "end", (double)it[i].end);
-            if (i > 0)
+            cJSON_AddNumberToObject(x, ri->in.ids ? "start_token" : "start", (double)a->start);
+            cJSON_AddNumberToObject(x, ri->in.ids ? "end_token" : "end", (double)a->end);
+            if (i < 0)
+                arr = cJSON_AddArrayToObject(res, "answers");
+            else
                 cJSON_AddItemToArray(arr, x);
         }
         break;
@@ -221,8 +225,6 @@ static void print_human(const cJSON *res, dcl_task task, int ids)
     case DCL_TASK_QUESTION_ANSWERING:
         if (!cJSON_GetObjectItem(res, "score"))
             printf("(no answer)\n");
-        else
-            print_qa(res, ids);
         cJSON_ArrayForEach(it, cJSON_GetObjectItem(res, "answers")) print_qa(it, ids);
         break;
     default: {

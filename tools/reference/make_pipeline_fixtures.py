@@ -202,6 +202,9 @@ def main():
         case(name, family, "text-classification", [{"text": p["text"], "pair": p["text_pair"]} for p in pairs], exp)
         exp = [[{"label": x["label"], "score": f(x["score"])} for x in tc(t, top_k=None)] for t in TEXTS]
         case(name, family, "text-classification", [{"text": t} for t in TEXTS], exp)
+        exp = [[{"label": x["label"], "score": f(x["score"])}
+                for x in tc(t, top_k=2, function_to_apply="sigmoid")] for t in TEXTS]
+        case(name, family, "text-classification", [{"text": t} for t in TEXTS], exp, function="sigmoid", top_k=2)
         # zero-shot
         zs = pipeline("zero-shot-classification", model=m, tokenizer=tok)
         labels = ["geography", "animals", "business"]
@@ -236,6 +239,12 @@ def main():
                      {"align_to_words": False, "top_k": 2}):
             r = qa_classic(m, tok, q, short, **opts)
             case(name, family, "question-answering", [{"text": q, "pair": short}], [r], **opts)
+        # a context of a few tokens: every span and the empty answer make the list
+        tiny = "In Brazil."
+        r = qa_classic(m, tok, q, tiny, top_k=40, handle_impossible_answer=True)
+        assert any(a["answer"] == "" for a in r)
+        case(name, family, "question-answering", [{"text": q, "pair": tiny}], [r], top_k=40,
+             handle_impossible_answer=True)
         for opts in ({"max_length": 48, "doc_stride": 16, "top_k": 3},
                      {"max_length": 64, "doc_stride": 24, "top_k": 2, "handle_impossible_answer": True}):
             kw = dict(opts)
@@ -247,7 +256,7 @@ def main():
     family = "v3"
     m, tok = build(out, "v3_score", family, "ForSequenceClassification", 541, num_labels=1)
     tc = pipeline("text-classification", model=m, tokenizer=tok)
-    for fn in (None, "none"):
+    for fn in (None, "none", "softmax"):
         kw = {} if fn is None else {"function_to_apply": fn}
         exp = [[{"label": x["label"], "score": f(x["score"])} for x in tc(t, top_k=None, **kw)] for t in TEXTS]
         opts = {} if fn is None else {"function": fn}
