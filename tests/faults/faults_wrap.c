@@ -558,3 +558,13 @@ cl_int __wrap_clReleaseEvent(cl_event e)
 {
     return __real_clReleaseEvent(e);
 }
+
+/* the tuner's copies */
+cl_int __real_clEnqueueCopyBuffer(cl_command_queue, cl_mem, cl_mem, size_t, size_t, size_t, cl_uint, const cl_event *,
+                                  cl_event *);
+cl_int __wrap_clEnqueueCopyBuffer(cl_command_queue q, cl_mem src, cl_mem dst, size_t so, size_t dof, size_t n,
+                                  cl_uint nw, const cl_event *w, cl_event *ev)
+{
+    FAIL_CALL("clEnqueueCopyBuffer");
+    return __real_clEnqueueCopyBuffer(q, src, dst, so, dof, n, nw, w, ev);
+}
