@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bias add, optional row mask and activation, in place. OpenCL C 1.2. */
 
 /* Activation codes; the host uses the same numbers. */

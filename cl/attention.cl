@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DeBERTa's disentangled attention scores fused with the mask and the row softmax, and a plain
  * row softmax. One work-group of ATT_WG items per score row; item lid handles columns
  * j = lid, lid + ATT_WG, ... in every pass (coalesced, and each item re-reads only what it wrote

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dense products shaped for CPU OpenCL drivers (PoCL): C = alpha * A op(B) + beta * C, row-major,
  * strided batched over dimension 2. Work-group size 1: each work-item is one straight-line
  * register-blocked loop that the driver's compiler turns into SIMD FMAs (float8 = one AVX

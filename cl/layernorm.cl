@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Row LayerNorm with the adds that precede it in DeBERTa fused in: y = LN(x + bias + residual),
  * then an optional per-row mask multiply. One work-group of LN_WG items per row. OpenCL C 1.2. */
 #ifndef LN_WG

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Dependencies, found the way their Debian packages ship them.
 find_package(PkgConfig)
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Install rules, CMake package (debertacl::debertacl) and pkg-config file.
 include(CMakePackageConfigHelpers)
 install(TARGETS debertacl EXPORT debertaclTargets

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -P script: turns the tuning profiles (profiles/*.json) in FILES into byte arrays in one C
 # file OUT, each with its file name, like cmake/embed_kernels.cmake does for cl/.
 if(NOT OUT OR NOT DEFINED FILES)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The context object: one device, its queue, program cache and settings. Internal. */
 #ifndef DCL_HOST_CONTEXT_H
 #define DCL_HOST_CONTEXT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sessions and the encoder forward pass. Internal. */
 #ifndef DCL_HOST_ENCODER_H
 #define DCL_HOST_ENCODER_H

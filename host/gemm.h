@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Every dense product goes through here, row-major: to CLBlast, or on CPU devices to cl/gemm_cpu.cl. Internal. */
 #ifndef DCL_HOST_GEMM_H
 #define DCL_HOST_GEMM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The packed-weight path of cl/gemm_cpu.cl (dcl_gemm_pk): packing at load, the launch with its
  * bias + activation epilogue, and the per-session kernel objects. */
 #include "gemm.h"

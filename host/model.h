@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model object: config, weights on the device and the per-layer constants. Internal. */
 #ifndef DCL_HOST_MODEL_H
 #define DCL_HOST_MODEL_H

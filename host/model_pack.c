@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Repacking of the encoder's weights into the layout of the packed GEMM path (host/gemm_pack.c),
  * once at model load, on devices whose route takes it. */
 #include "model.h"

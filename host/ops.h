@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Launchers for the kernels in cl/: one set per session (kernel objects are not thread-safe).
  * A NULL buffer argument turns the matching optional input off. Internal. */
 #ifndef DCL_HOST_OPS_H

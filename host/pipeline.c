@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipelines: loading (model, tokenizer, config.json's task facts) and the engine that runs the
  * rows of many inputs in length-sorted, padded batches. */
 #include "pipeline.h"

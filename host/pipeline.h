@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipelines: a model folder, its tokenizer and a task, from text to answers as Hugging Face
  * transformers' pipelines give them. Internal; the public API is in lib/api_pipeline.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Token classification as transformers' TokenClassificationPipeline: per-token softmax, the
  * aggregation strategies none / simple / first / average / max, B-/I- grouping, and words as its
  * convert_tokens_to_string gives them (byte-level BPE keeps a word's leading space). */

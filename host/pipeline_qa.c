@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Extractive question answering as the classic question-answering pipeline of transformers
  * (4.x; 5.x has none): the context is cut into windows of max_seq_len tokens that overlap by
  * doc_stride; in each window the start and end logits outside the context (except [CLS]) are

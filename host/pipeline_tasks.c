@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipelines with one row per input or one row per item: fill-mask, text classification,
  * zero-shot classification, reranking, multiple choice and feature extraction. Scores follow
  * transformers' FillMaskPipeline, TextClassificationPipeline and ZeroShotClassificationPipeline. */

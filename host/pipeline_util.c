@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipelines: helpers shared by the tasks (strings, result items, rows, encoding an input). */
 #include <ctype.h>
 #include <stdarg.h>

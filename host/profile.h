@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-session profiling: one OpenCL event per enqueued operation of a forward, read after the
  * forward has finished (no clFinish between operations). Internal.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tuning profiles: the shipped ones (profiles/ (JSON files), embedded at build time), the tuner's
  * results (<cache folder>/profiles/) and the user's ($DEBERTACL_PROFILE_PATH, a file or a folder),
  * parsed and resolved into the values of one device. Internal.

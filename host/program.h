@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Program build and the two-level program cache (memory per context, disk per user). */
 #ifndef DCL_HOST_PROGRAM_H
 #define DCL_HOST_PROGRAM_H

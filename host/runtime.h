@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OpenCL runtime: platforms, devices, device facts, device specs, contexts. Internal. */
 #ifndef DCL_HOST_RUNTIME_H
 #define DCL_HOST_RUNTIME_H

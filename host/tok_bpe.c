@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Byte-level BPE (vocab.json + merges.txt) as tokenizers' BPE with the ByteLevel
  * pre-tokenizer: GPT-2 split, bytes_to_unicode, merges applied lowest rank first, leftmost
  * first among equal ranks. */

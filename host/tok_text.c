@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8, Unicode properties and the aligned normalized string of the tokenizers. */
 #include "tok_text.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizers: configuration and added tokens, the pipelines, post-processing, truncation,
  * padding, decoding. See tokenizer.h for what is reproduced. */
 #include "tokenizer.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tuner (dcl_tune): per kernel and GEMM shape class, a search over its tunables on the
  * model's real shapes. Small spaces are measured whole; large ones (CLBlast's Xgemm) get a random
  * sample, then local refinement around the best (one parameter one step at a time), in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tuner behind dcl_tune (host/tuner.c). Internal. */
 #ifndef DCL_HOST_TUNER_H
 #define DCL_HOST_TUNER_H

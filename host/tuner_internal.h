@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tuner's state, shared by host/tuner.c (the search) and host/tuner_work.c (the kernels it
  * times). Internal. */
 #ifndef DCL_HOST_TUNER_INTERNAL_H

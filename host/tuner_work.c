@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The work the tuner times: the model-shaped buffers, one run of each kernel or GEMM class, and
  * event timing (markers around the work on the profiling queue). */
 #include "tuner_internal.h"

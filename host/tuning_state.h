@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The resolved tuning of one context and the profile records it is made from. Internal. */
 #ifndef DCL_HOST_TUNING_STATE_H
 #define DCL_HOST_TUNING_STATE_H

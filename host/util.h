@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small utilities shared by every host module: errors, logging, hashing, locale-free numbers,
  * files. Internal header: never installed. */
 #ifndef DCL_HOST_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API, first part: version, status, errors, logging, devices, contexts. Thin: checks
  * arguments, then calls host/. */
 #include <stdlib.h>

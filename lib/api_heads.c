@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: task heads and their host-side post-processing. Checks every argument before the
  * host/heads.c functions enqueue anything, so that bad input writes nothing. */
 #include <math.h>

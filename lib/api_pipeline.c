@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: pipelines (host/pipeline*.c). Checks the arguments before anything runs. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: sessions and the encoder. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: tuning profiles and the tuner. */
 #include <cjson/cJSON.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fails unless every global symbol that the library defines is a dcl_* function: the dynamic
 # symbols of the shared library (MODE shared), or the global symbols of the static archive
 # (MODE static), which an app's link sees.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests that need one GEMM route whatever the device's tuning says (CLBlast on a CPU driver, or
  * cl/gemm_cpu.cl under Oclgrind) set the resolved routes of their context directly. */
 #ifndef DCL_TEST_FORCE_ROUTE_H

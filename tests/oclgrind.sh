@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs a command under Oclgrind with data-race and API checking; fails when the command fails or
 # Oclgrind reports anything. Oclgrind prints its reports to stderr (its --log file is reopened,
 # emptied, by every new OpenCL context), so stderr is kept in LOG and searched for them.

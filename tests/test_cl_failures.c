@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OpenCL failures in model loading and the forward pass: clCreateBuffer, clRetainMemObject,
  * clReleaseMemObject and clFinish are wrapped at link time (-Wl,--wrap) to count live buffers and
  * to fail a chosen call. A failed load must leave no buffer alive; a failing clFinish must turn

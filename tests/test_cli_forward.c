@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl forward as a user runs it: every requested tensor written (a 40-layer model with
  * --hidden-states --attentions has 81), numbers outside int32 rejected before any conversion, and
  * an allocation failure in the input reader reported with a message. */

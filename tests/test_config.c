@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.json and safetensors headers with numbers out of every range: a clear error, no
  * wrapped products, no out-of-range float-to-integer conversion (run under -DDCL_SANITIZE=ON,
  * which traps float-cast-overflow, to see the last). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host/gemm: every dense product (the project's CPU kernels and CLBlast) against a double
  * reference, on ragged shapes, batches, offsets, alpha and beta. */
 #include <math.h>

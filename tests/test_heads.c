@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Task heads against Hugging Face transformers (every head fixture, the enhanced mask decoder),
  * sentence embeddings, the host-side post-processing, bad arguments, and the `debertacl run`
  * command for every task in both output modes (the built program is run as a child process). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The encoder's OpenCL kernels (cl/embeddings, layernorm, activation, heads, attention, conv),
  * each run on the device and checked against a plain C reference with double accumulation, at
  * shapes that are not multiples of the work-group sizes, with several build-time work-group

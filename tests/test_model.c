@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checkpoint loading: every fixture model, configs as in config.json, every kind of corrupt
  * file, sharded checkpoints, old names, F16/BF16, synthesised presets. */
 #include <sys/stat.h>

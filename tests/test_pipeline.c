@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pipelines against transformers' pipelines (tests/data/pipelines/cases.json, made by
  * tools/reference/make_pipeline_fixtures.py): scores within the fixture's tolerance, labels,
  * tokens, words, spans and answer texts exactly. Only the public header is used. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Profiling records on the tiny v3 fixture model (tests/data/reference/models/v3: 2 layers,
  * hidden 32, 4 heads of 8, FFN 37, c2p and p2c): names, classes, counts, GEMM shapes and FLOP
  * formulas, timestamps, clearing per forward; the profiled forward gives the unprofiled outputs;

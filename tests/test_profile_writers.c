@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile's writers (tools/debertacl/cmd_profile_out.c, cmd_profile_svg.c) on a made-up
  * run: the JSON parses back and validates against tools/debertacl/profile.schema.json, the CSV
  * and the Chrome trace parse back to the same records, and the SVG is well-formed XML. */

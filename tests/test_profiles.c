@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tuning profiles without a device: parsing, the hierarchy, user over shipped, bad profiles, and
  * the -D options the builder receives. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host-side task functions on hostile inputs (regressions found by tests/fuzz/fuzz_heads). */
 #include <math.h>
 #include <string.h>

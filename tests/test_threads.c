@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The threading contract: threads share a context, a model and a tokenizer, each with its own
  * session. Eight threads that start together must give outputs bit-identical to one thread;
  * eight threads that load models on one cold context at once must build each program once, as

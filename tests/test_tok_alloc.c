@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizer encoding when an allocation fails: malloc, calloc and realloc are wrapped at link time
  * (-Wl,--wrap), the N-th allocation inside one dcl_tokenizer_encode() fails for every N, and each
  * run must return DCL_ERR_OUT_OF_MEMORY (or succeed when N is past the last allocation) with every

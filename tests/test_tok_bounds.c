@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizers against hostile or careless folders and inputs: empty special tokens, ids that would
  * size the vocabulary beyond the files, byte-level BPE on very long words (the same ids as the
  * straightforward algorithm, in O(n log n)). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tokenizer.json folders: which files a folder's tokenizer comes from (as transformers'
  * AutoTokenizer chooses), the in-memory loader, and malformed or unsupported tokenizer.json
  * (a clear status and a message naming the field; nothing leaked). The ids themselves are

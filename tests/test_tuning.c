@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tuning on a device: the -D options reach the build and the cache key, CLBlast's per-device
  * parameters cannot be fought over by two contexts, and a short tuner run on a tiny model writes
  * a profile that loads and gives the default outputs within 1e-5. */

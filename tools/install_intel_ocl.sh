@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs Intel's OpenCL CPU runtime next to PoCL on Debian 12 and registers both in one vendors
 # folder: the pip wheel opencl-rt (libintelocl.so), TBB from Debian, an intel.icd holding the
 # library's full path, and a copy of pocl.icd beside it. Prints the OCL_ICD_VENDORS value that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages debertacl needs (when missing), then configures and builds it in
 # ./build (Release). Extra CMake arguments: DCL_CMAKE_ARGS="-DDCL_WERROR=ON" tools/setup.sh
 set -euo pipefail

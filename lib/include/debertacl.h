@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * debertacl: DeBERTa (v1, v2, v3, mDeBERTa) inference on OpenCL.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* LD_PRELOAD helper of test_cli_forward (glibc): malloc of exactly $DCL_FAIL_MALLOC_SIZE bytes
  * fails, so that a test can fail one chosen allocation of the debertacl program. */
 #include <stdlib.h>

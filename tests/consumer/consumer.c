@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Uses the installed public header and library: version, status text, device count, and a
  * tokenizer (which pulls in cJSON and utf8proc, so a static link must bring them). */
 #include <stdio.h>

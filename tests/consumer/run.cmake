@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Installs a debertacl build tree to a staging prefix, moves the installed tree elsewhere (so no
 # configure-time path can be used), then builds and runs tests/consumer against it through
 # find_package(debertacl) and through pkg-config.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Fails when the library (LIB, a static archive) refers to an OpenCL or CLBlast function that
 # tests/faults/CMakeLists.txt does not wrap. Usage: cmake -DLIB=... -DNM=... -DWRAPS=a;b -P this
 execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fault injection for tests/faults: every OpenCL and CLBlast call the library makes and its
  * allocations are wrapped at link time (-Wl,--wrap=, list in tests/faults/CMakeLists.txt). The
  * wrappers count calls, fail the N-th one when armed, and keep count of live OpenCL objects

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The link-time wrappers of tests/faults (see faults.h). Every __wrap_X calls __real_X unless the
  * call is the one to fail, in which case it returns the API's error (NULL / CL_OUT_OF_RESOURCES /
  * CLBlastOpenCLOutOfResources) without calling the real function. Releases are never failed: a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fault injection: a small model's context creation, load, session, forward and heads (and a
  * tokenizer's load and encode) are run once to count the wrapped calls they make (OpenCL,
  * CLBlast, allocations; faults_wrap.c), then once more for every N, failing the N-th call. Each

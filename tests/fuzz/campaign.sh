@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A long fuzzing campaign of one target: libFuzzer's fork mode (one job), which keeps going after
 # a crash, a timeout or an out-of-memory input and saves each under OUT/artifacts/.
 # Usage: campaign.sh BUILD_DIR TARGET SECONDS [OUT]   (OUT default BUILD_DIR/tests/fuzz/campaign/TARGET)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the batches and task arguments handed to a session (dcl_encode and the heads:
  * ids, lengths, masks, token types, MLM positions, multiple-choice counts) on two small fixture
  * models, v3_mlm (masked-LM head, no token types) and v2_conv (token types, conv layer), loaded

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the libFuzzer targets (tests/fuzz, built with -DDCL_FUZZ=ON). */
 #ifndef DCL_FUZZ_COMMON_H
 #define DCL_FUZZ_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: config.json through dcl_config_parse (the parser model loading uses). */
 #include "config.h"
 #include "fuzz_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: text encoding and decoding with each tokenizer kind, the tokenizers fixed (the
  * real ones in tests/data/tokenizer), the text fuzzed.
  * Input: one control byte (tokenizer, pair, truncation, padding, invalid UTF-8 handling), then

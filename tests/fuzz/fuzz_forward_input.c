@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the JSON input of `debertacl forward` ({"input_ids": [[...]], "attention_mask":
  * ..., "token_type_ids": ...}) through the CLI's own reader. The reader is static in
  * tools/debertacl/cmd_forward.c, so that file is compiled into this target; its messages go to

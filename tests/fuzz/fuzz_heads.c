@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the task inputs handed to the heads' host-side functions, which need no device:
  * dcl_softmax, dcl_top_k, dcl_qa_best_span and dcl_group_entities (on a model that has only its
  * configuration: labels, number of classes and the token-classification head bit).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: a .safetensors file (header JSON, offsets, dtypes) through dcl_st_open and the
  * float32 conversion of every tensor it accepts. */
 #include "fuzz_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzz target: the files of a tokenizer folder, written to a scratch folder and loaded with
  * tok_load (the loader dcl_tokenizer_load uses; there is no in-memory entry point yet). A loaded
  * tokenizer then encodes and decodes a fixed text.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Gathers the fuzz targets' seed corpora from tests/data into OUT/<target>/ (a build folder; the
 # corpora are not committed). Usage: seeds.sh OUT DATA_DIR
 set -eu

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """debertacl, ONNX Runtime and transformers on the same random weights, in interleaved rounds.
 
 1. A DebertaV2Model is built from a preset config (random init, seed 0, nothing downloaded) and

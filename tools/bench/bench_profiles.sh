@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Times deberta-v3-base (synthesised) with three tunings of one device in interleaved rounds:
 # every tunable at its built-in default, the shipped profiles, and a given profile (a tuner's
 # output). Prints the median of each and the median of the per-round ratios.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of the debertacl command-line program. */
 #ifndef DCL_CLI_H
 #define DCL_CLI_H

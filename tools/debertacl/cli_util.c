@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small helpers of the command-line program that the library does not export: time, whole-file
  * reading and writing, locale-free numbers and a safetensors writer (F32). */
 #include <errno.h>

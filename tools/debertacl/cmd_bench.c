@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl bench: time the encoder on a model folder or a synthesised preset (cold start apart,
  * warm median, min, max; --profile splits the device time by OpenCL events; --json). */
 #include <cjson/cJSON.h>

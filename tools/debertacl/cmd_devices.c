@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl devices [--json | --tuning] [--device SPEC]: every platform and device, its facts,
  * the tuning profile chain it gets, and which device the spec (default: the default spec) picks.
  * --tuning prints the selected device's resolved tuning as a profile, ready to edit. */

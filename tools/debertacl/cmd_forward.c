@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl forward: the encoder on ids from a JSON file, outputs to safetensors; the option
  * parser and model opening shared with debertacl bench (cmd_bench.c). */
 #include <cjson/cJSON.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile: the device time of every operation of the encoder, from OpenCL events, on one
  * device or on every device present (--device all), with the device's measured peak; printed as
  * tables and written as JSON, CSV, a Chrome trace and an SVG chart (cmd_profile_out.c,

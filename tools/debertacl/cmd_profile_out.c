@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile: the text tables and the JSON, CSV and Chrome trace writers. Every number goes
  * through dcl_cli_num() or cJSON, so the output never depends on the locale. */
 #include <cjson/cJSON.h>

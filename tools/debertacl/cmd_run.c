@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl run: the library's pipelines (dcl_pipeline) from the command line.
  *
  *   debertacl run --model DIR [--task TASK] INPUT [options]

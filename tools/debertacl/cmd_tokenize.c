@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]
  *                    [--no-special-tokens] [--bench] [--verbose]
  * One JSON line per input line: {"input_ids", "token_type_ids", "offsets", "tokens"}; --bench

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl tune (--model DIR | --synthetic PRESET) [--batch B --length L] [--budget SECONDS]
  * [--device SPEC] [--output FILE] [--seed N]: searches the kernel parameters of a device for a
  * model's shapes (dcl_tune) and writes the winning profile; ends with a table per kernel. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl: command-line front end of the library. */
 #include <stdio.h>
 #include <stdlib.h>

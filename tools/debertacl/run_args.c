@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl run: options and usage. */
 #include <stdio.h>
 #include <stdlib.h>

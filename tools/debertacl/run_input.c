@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl run: pipeline inputs from the options and from the lines of --file. */
 #include <ctype.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl run: one JSON object per input (the --json output), and the human-readable text
  * printed from that same object, so that both always agree. Numbers do not depend on the
  * locale (cJSON and "%.7g" in the C locale, which this program never changes). */

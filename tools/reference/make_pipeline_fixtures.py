@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate the pipeline fixtures: what transformers' pipelines answer on small models.
 
 Usage:
