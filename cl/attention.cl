@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DeBERTa's disentangled attention scores fused with the mask and the row softmax, and a plain
  * row softmax. One work-group of ATT_WG items per score row; item lid handles columns
  * j = lid, lid + ATT_WG, ... in every pass (coalesced, and each item re-reads only what it wrote
@@ -48,6 +49,28 @@ float dcl_att_group_sum(float v, __local float *red)
  * row with a finite max gives (-FLT_MAX - max) <= -FLT_MAX (or -inf), exp of which is 0. */
 void dcl_att_softmax_tail(__global float *row, const uint n, float m, __local float *red)
 {
+#if ATT_WG == 1
+    /* one work-item per row (CPU drivers): the exp and scale passes eight lanes at a time */
+    (void)red;
+    const uint n8 = n & ~7u;
+    float8 s8 = 0.0f;
+    for (uint j = 0; j < n8; j += 8) {
+        const float8 e = exp(vload8(0, row + j) - m);
+        vstore8(e, 0, row + j);
+        s8 += e;
+    }
+    float sum = ((s8.s0 + s8.s1) + (s8.s2 + s8.s3)) + ((s8.s4 + s8.s5) + (s8.s6 + s8.s7));
+    for (uint j = n8; j < n; j++) {
+        const float e = exp(row[j] - m);
+        row[j] = e;
+        sum += e;
+    }
+    const float inv = 1.0f / sum;
+    for (uint j = 0; j < n8; j += 8)
+        vstore8(vload8(0, row + j) * inv, 0, row + j);
+    for (uint j = n8; j < n; j++)
+        row[j] *= inv;
+#else
     const uint lid = get_local_id(0);
     m = dcl_att_group_max(m, red);
     float sum = 0.0f;
@@ -60,6 +83,7 @@ void dcl_att_softmax_tail(__global float *row, const uint n, float m, __local fl
     const float inv = 1.0f / sum; /* sum >= 1: the max term is exp(0) */
     for (uint j = lid; j < n; j += ATT_WG)
         row[j] *= inv;
+#endif
 }
 
 /* Row r = (h*B + b)*L + i (h < NH, b < B, i < L) of scores [NH*B, L, L], which holds Q_i.K_j:
@@ -124,7 +148,17 @@ __kernel __attribute__((reqd_work_group_size(ATT_WG, 1, 1))) void dcl_softmax_ro
     const uint nn = r < rows ? n : 0u; /* spare groups: empty loops, every barrier reached */
     __global float *row = x + (size_t)(nn ? r : 0u) * n;
     float m = -FLT_MAX;
+#if ATT_WG == 1
+    const uint n8 = nn & ~7u;
+    float8 m8 = -FLT_MAX;
+    for (uint j = 0; j < n8; j += 8)
+        m8 = fmax(m8, vload8(0, row + j));
+    m = fmax(fmax(fmax(m8.s0, m8.s1), fmax(m8.s2, m8.s3)), fmax(fmax(m8.s4, m8.s5), fmax(m8.s6, m8.s7)));
+    for (uint j = n8; j < nn; j++)
+        m = fmax(m, row[j]);
+#else
     for (uint j = lid; j < nn; j += ATT_WG)
         m = fmax(m, row[j]);
+#endif
     dcl_att_softmax_tail(row, nn, m, red);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Elementwise helpers: fills, copies and scaled adds used across the encoder, and the smallest
  * kernels that tests run to check the runtime. OpenCL C 1.2. */
 #ifndef BASIC_VW

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The v2 ConvLayer's Conv1d over the sequence: im2col for the GEMM path (groups == 1) and a
  * direct kernel for groups > 1. PyTorch cross-correlation, zero padding. OpenCL C 1.2. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Embedding lookup: word + optional absolute position + optional token type, summed per token.
  * The LayerNorm and mask multiply that follow run in layernorm.cl. OpenCL C 1.2. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DeBERTa's disentangled attention in one pass, for the forward that does not return attention
  * probabilities: scores (c2c + gathered c2p + gathered p2c, scaled and masked), an online softmax
  * (running maximum and sum, FlashAttention style) and the product with V, tile by tile, so that no

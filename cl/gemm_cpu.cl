@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dense products shaped for CPU OpenCL drivers (PoCL): C = alpha * A op(B) + beta * C, row-major,
  * strided batched over dimension 2. Work-group size 1: each work-item is one straight-line
  * register-blocked loop that the driver's compiler turns into SIMD FMAs (float8 = one AVX
@@ -157,5 +158,199 @@ dcl_gemm_nn(const uint M, const uint N, const uint K, const float alpha, const f
             vstore8(v0, 0, c);
             vstore8(v1, 1, c);
         }
+    }
+}
+
+/* ---- Linear layers on packed weights: C = act(alpha A W^T + bias (+ beta C)) ----
+ * W[N,K] (torch Linear layout, or any B with op(B) = B^T) is packed once, at model load, into
+ * panels of GEMM_PK_W columns: packed column pc = p*GEMM_PK_W + j, row k lives at
+ * Wp[(p*K + k)*GEMM_PK_W + j], columns past the end are zero. A work-item then runs the
+ * outer-product form (GEMM_PK_MR rows of A broadcast against the GEMM_PK_NV vectors of a panel
+ * row, GEMM_PK_MR * GEMM_PK_NV accumulators, no horizontal sums) and applies bias and the
+ * activation ACT (a build-time constant) on whole vectors. */
+
+#ifndef GEMM_PK_MR
+#define GEMM_PK_MR 6 /* rows per register tile: 4, 6, 8 or 12 */
+#endif
+#ifndef GEMM_PK_VW
+#define GEMM_PK_VW 8 /* vector width: 8 (AVX2, 256-bit) or 16 (AVX-512); the host resolves 0 */
+#endif
+#if GEMM_PK_VW == 0
+#define DCL_PK_VW 8
+#else
+#define DCL_PK_VW GEMM_PK_VW
+#endif
+#ifndef GEMM_PK_NV
+#define GEMM_PK_NV 2 /* vectors per panel row: 2 or 4 */
+#endif
+#define GEMM_PK_W (DCL_PK_VW * GEMM_PK_NV) /* panel width (the host packs with the same value) */
+#ifndef GEMM_PK_RB
+#define GEMM_PK_RB 4 /* register tiles per work-item, down one panel */
+#endif
+#ifndef ACT
+#define ACT 0 /* the epilogue's activation: the codes of cl/activation.cl (0, 1, 2, 3 here) */
+#endif
+
+#if GEMM_PK_MR == 4
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3)
+#elif GEMM_PK_MR == 6
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#elif GEMM_PK_MR == 8
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#elif GEMM_PK_MR == 12
+#define DCL_PK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#else
+#error "GEMM_PK_MR must be 4, 6, 8 or 12"
+#endif
+#if GEMM_PK_NV == 2
+#define DCL_PK_VECS(X, i) X(i, 0) X(i, 1)
+#elif GEMM_PK_NV == 4
+#define DCL_PK_VECS(X, i) X(i, 0) X(i, 1) X(i, 2) X(i, 3)
+#else
+#error "GEMM_PK_NV must be 2 or 4"
+#endif
+#if DCL_PK_VW == 8
+typedef float8 dcl_pkv;
+#define DCL_PK_VLOAD vload8
+#define DCL_PK_VSTORE vstore8
+#elif DCL_PK_VW == 16
+typedef float16 dcl_pkv;
+#define DCL_PK_VLOAD vload16
+#define DCL_PK_VSTORE vstore16
+#else
+#error "GEMM_PK_VW must be 0, 8 or 16"
+#endif
+
+/* The activations of cl/activation.cl on vectors (same formulas, lane by lane). */
+dcl_pkv dcl_pk_erfc(const dcl_pkv z)
+{
+    const dcl_pkv a = fabs(z);
+    const dcl_pkv t = 1.0f / fma(0.5f, a, 1.0f);
+    dcl_pkv p = 0.17087277f;
+    p = fma(p, t, -0.82215223f);
+    p = fma(p, t, 1.48851587f);
+    p = fma(p, t, -1.13520398f);
+    p = fma(p, t, 0.27886807f);
+    p = fma(p, t, -0.18628806f);
+    p = fma(p, t, 0.09678418f);
+    p = fma(p, t, 0.37409196f);
+    p = fma(p, t, 1.00002368f);
+    p = fma(p, t, -1.26551223f);
+    const dcl_pkv r = t * exp(fma(-a, a, p));
+    return select(2.0f - r, r, z >= 0.0f);
+}
+
+dcl_pkv dcl_pk_act(const dcl_pkv v)
+{
+#if ACT == 1
+    return 0.5f * v * dcl_pk_erfc(-v * M_SQRT1_2_F);
+#elif ACT == 2
+    const dcl_pkv z = 0.7978845608028654f * fma(0.044715f * v, v * v, v);
+    return v / (1.0f + exp(-2.0f * z));
+#elif ACT == 3
+    return fmax(v, 0.0f);
+#elif ACT == 0
+    return v;
+#else
+#error "ACT: the packed GEMM epilogue knows activations 0..3"
+#endif
+}
+
+/* Wp (panels as above) from W[N,K] with row stride ldw, batched over dimension 2 (w_stride,
+ * wp_stride). Global size (K, ceil(N/GEMM_PK_W), batch), any local size. */
+__kernel void dcl_gemm_pack(const uint N, const uint K, __global const float *W, const ulong w_off, const uint ldw,
+                            const ulong w_stride, __global float *Wp, const ulong wp_stride)
+{
+    const uint k = get_global_id(0), p = get_global_id(1);
+    if (k >= K)
+        return;
+    const ulong z = get_global_id(2);
+    W += w_off + z * w_stride;
+    __global float *dst = Wp + z * wp_stride + ((ulong)p * K + k) * GEMM_PK_W;
+    for (uint j = 0; j < GEMM_PK_W; j++) {
+        const uint n = p * GEMM_PK_W + j;
+        dst[j] = n < N ? W[(ulong)n * ldw + k] : 0.0f;
+    }
+}
+
+/* C[M, N] (columns n0 .. n0+N-1 of the packed matrix) = act(alpha A[M,K] Wp^T + bias + beta C).
+ * bias is indexed by output column and read only when use_bias; beta == 0 never reads C.
+ * Global size (ceil(ceil(M/GEMM_PK_MR) / GEMM_PK_RB), ceil((n0+N)/GEMM_PK_W) - n0/GEMM_PK_W,
+ * batch); local (1,1,1). */
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+dcl_gemm_pk(const uint M, const uint N, const uint K, const uint n0, const float alpha, const float beta,
+            __global const float *A, const ulong a_off, const uint lda, const ulong a_stride,
+            __global const float *Wp, const ulong wp_stride, __global const float *bias, const int use_bias,
+            __global float *C, const ulong c_off, const uint ldc, const ulong c_stride)
+{
+    const uint p = n0 / GEMM_PK_W + get_global_id(1);
+    const int col = (int)(p * GEMM_PK_W) - (int)n0; /* output column of the panel's lane 0 */
+    const ulong z = get_global_id(2);
+    A += a_off + z * a_stride;
+    C += c_off + z * c_stride;
+    __global const float *bp = Wp + z * wp_stride + (ulong)p * K * GEMM_PK_W;
+    const int full = col >= 0 && (uint)col + GEMM_PK_W <= N;
+    const uint last = M - 1;
+    const uint rb0 = get_global_id(0) * GEMM_PK_RB;
+    for (uint rb = rb0; rb < rb0 + GEMM_PK_RB; rb++) {
+        const uint row = rb * GEMM_PK_MR;
+        if (row >= M)
+            return;
+#define DCL_PK_ACC(i, v) dcl_pkv c##i##_##v = 0.0f;
+#define DCL_PK_DECL(i)                                                                                            \
+    __global const float *a##i = A + (ulong)min(row + (i), last) * lda;                                           \
+    DCL_PK_VECS(DCL_PK_ACC, i)
+        DCL_PK_ROWS(DCL_PK_DECL)
+#undef DCL_PK_DECL
+#undef DCL_PK_ACC
+        __global const float *b = bp;
+        for (uint k = 0; k < K; k++, b += GEMM_PK_W) {
+            const dcl_pkv b_0 = DCL_PK_VLOAD(0, b), b_1 = DCL_PK_VLOAD(1, b);
+#if GEMM_PK_NV == 4
+            const dcl_pkv b_2 = DCL_PK_VLOAD(2, b), b_3 = DCL_PK_VLOAD(3, b);
+#endif
+#define DCL_PK_MAC(i, v) c##i##_##v = fma(s, b_##v, c##i##_##v);
+#define DCL_PK_FMA(i)                                                                                             \
+    {                                                                                                             \
+        const dcl_pkv s = (dcl_pkv)(a##i[k]);                                                                       \
+        DCL_PK_VECS(DCL_PK_MAC, i)                                                                                \
+    }
+            DCL_PK_ROWS(DCL_PK_FMA)
+#undef DCL_PK_FMA
+#undef DCL_PK_MAC
+        }
+        /* epilogue, one vector at a time: full panels vectorised, the ragged ones lane by lane */
+#define DCL_PK_OUT(i, v)                                                                                          \
+    {                                                                                                             \
+        const int cv = col + DCL_PK_VW * (v);                                                                             \
+        __global float *c = C + (ulong)(row + (i)) * ldc + cv;                                                    \
+        dcl_pkv x = alpha * c##i##_##v;                                                                            \
+        if (full) {                                                                                               \
+            if (beta != 0.0f)                                                                                     \
+                x = fma(beta, DCL_PK_VLOAD(0, c), x);                                                              \
+            if (use_bias)                                                                                         \
+                x += DCL_PK_VLOAD(0, bias + cv);                                                                   \
+            DCL_PK_VSTORE(dcl_pk_act(x), 0, c);                                                                        \
+        } else {                                                                                                  \
+            float t[DCL_PK_VW];                                                                                   \
+            DCL_PK_VSTORE(x, 0, t);                                                                                \
+            for (int j = 0; j < DCL_PK_VW; j++)                                                                           \
+                if (cv + j >= 0 && (uint)(cv + j) < N) {                                                          \
+                    float y = t[j];                                                                               \
+                    if (beta != 0.0f)                                                                             \
+                        y = fma(beta, c[j], y);                                                                   \
+                    if (use_bias)                                                                                 \
+                        y += bias[cv + j];                                                                        \
+                    c[j] = dcl_pk_act((dcl_pkv)(y)).s0;                                                           \
+                }                                                                                                 \
+        }                                                                                                         \
+    }
+#define DCL_PK_STORE(i)                                                                                           \
+    if (row + (i) < M) {                                                                                          \
+        DCL_PK_VECS(DCL_PK_OUT, i)                                                                                \
+    }
+        DCL_PK_ROWS(DCL_PK_STORE)
+#undef DCL_PK_STORE
+#undef DCL_PK_OUT
     }
 }

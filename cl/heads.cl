@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Head split (with bias and scale) and merge between [T, ...] projections and [NH*B, L, D]
  * per-head matrices. OpenCL C 1.2. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Row LayerNorm with the adds that precede it in DeBERTa fused in: y = LN(x + bias + residual),
  * then an optional per-row mask multiply. One work-group of LN_WG items per row. OpenCL C 1.2. */
 #ifndef LN_WG
@@ -55,6 +56,56 @@ dcl_layernorm(const uint T, const uint H, const float eps, __global const float 
 
 #define DCL_LN_V(c) (xr[c] + (use_bias ? bias[c] : 0.0f) + (use_residual ? rr[c] : 0.0f))
 
+#if LN_WG == 1
+    /* one work-item per row (CPU drivers): the same two-pass statistics, eight lanes at a time */
+    (void)ra;
+    (void)rb;
+    (void)lid;
+    const uint n8 = n & ~7u;
+#define DCL_LN_V8(c)                                                                                              \
+    (vload8(0, xr + (c)) + (use_bias ? vload8(0, bias + (c)) : (float8)0.0f) +                                     \
+     (use_residual ? vload8(0, rr + (c)) : (float8)0.0f))
+#define DCL_LN_HSUM(v) (((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7))
+    float8 a8 = 0.0f;
+    for (uint c = 0; c < n8; c += 8)
+        a8 += DCL_LN_V8(c);
+    float s = DCL_LN_HSUM(a8);
+    for (uint c = n8; c < n; c++)
+        s += DCL_LN_V(c);
+    const float mean0 = s * invH;
+    float8 d8 = 0.0f, q8 = 0.0f;
+    for (uint c = 0; c < n8; c += 8) {
+        const float8 d = DCL_LN_V8(c) - mean0;
+        d8 += d;
+        q8 = fma(d, d, q8);
+    }
+    float s1 = DCL_LN_HSUM(d8), s2 = DCL_LN_HSUM(q8);
+    for (uint c = n8; c < n; c++) {
+        const float d = DCL_LN_V(c) - mean0;
+        s1 += d;
+        s2 = fma(d, d, s2);
+    }
+    const float dm = s1 * invH;
+    const float mean = mean0 + dm;
+    const float var = fmax(s2 * invH - dm * dm, 0.0f);
+    const float rstd = 1.0f / sqrt(var + eps);
+    const float m = (use_mask && n) ? mask[t] : 1.0f;
+    for (uint c = 0; c < n8; c += 8) {
+        float8 y = fma((DCL_LN_V8(c) - mean) * rstd, vload8(0, gamma + c), vload8(0, beta + c));
+        if (use_mask)
+            y *= m;
+        vstore8(y, 0, orow + c);
+    }
+    for (uint c = n8; c < n; c++) {
+        float y = fma((DCL_LN_V(c) - mean) * rstd, gamma[c], beta[c]);
+        if (use_mask)
+            y *= m;
+        orow[c] = y;
+    }
+#undef DCL_LN_V8
+#undef DCL_LN_HSUM
+#else
+
     float s = 0.0f, unused = 0.0f;
     for (uint c = lid; c < n; c += LN_WG)
         s += DCL_LN_V(c);
@@ -81,5 +132,6 @@ dcl_layernorm(const uint T, const uint H, const float eps, __global const float 
             y *= m;
         orow[c] = y;
     }
+#endif
 #undef DCL_LN_V
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device peak probes in the style of clpeak: FP32 multiply-add throughput and global-memory read
  * bandwidth. The host (host/peak.c) builds them with several vector widths and access orders and
  * keeps the best, as no single form is fastest on every driver. OpenCL C 1.2. */

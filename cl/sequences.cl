@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Kernels for packed batches (sequences back to back, no padding): the ones whose result depends
  * on where a token sits in its sequence. tok[t] = (position of token t in its sequence, length of
  * that sequence), so token t's sequence is tokens t - tok[t].x .. t - tok[t].x + tok[t].y - 1.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # cmake -P script: turns the OpenCL C files in FILES into byte arrays in one C file OUT.
 # Byte arrays (not string literals) avoid compilers' literal length limits.
 if(NOT OUT OR NOT DEFINED FILES)

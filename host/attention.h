@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fused disentangled attention (cl/fused_attention.cl) and the packed-batch layout: the tile list
  * of the fused kernel and the per-token (position, sequence length) table of cl/sequences.cl.
  * One set per session (kernel objects are not thread-safe). Internal. */

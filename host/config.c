@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "config.h"
 
 #include <cjson/cJSON.h>
@@ -44,8 +45,9 @@ static int get_int(reader *r, const char *key, int def)
         return def;
     if (cJSON_IsBool(v))
         return cJSON_IsTrue(v);
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble > 1e9 ||
-        v->valuedouble < -1e9) {
+    /* range first: converting an out-of-range double to an integer is undefined */
+    if (!cJSON_IsNumber(v) || !(v->valuedouble <= 1e9 && v->valuedouble >= -1e9) ||
+        v->valuedouble != (double)(long)v->valuedouble) {
         if (r->st == DCL_OK)
             r->st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: \"%s\" must be an integer", r->path, key);
         return def;
@@ -140,6 +142,43 @@ static dcl_status parse_pos_att(reader *r, dcl_config *c, int *count)
     return DCL_OK;
 }
 
+/* Bounds that keep every size product (weights, activations, kernel indices) far from overflow:
+ * larger than any released DeBERTa by an order of magnitude. */
+#define MAX_DIM (1 << 16)        /* hidden, embedding, head, all-head, intermediate sizes */
+#define MAX_COUNT (1 << 12)      /* layers, heads */
+#define MAX_POSITIONS (1 << 20)  /* positions, relative span, buckets */
+#define MAX_VOCAB (1 << 24)
+#define MAX_TENSOR 0x7fffffffll  /* elements of one weight: OpenCL kernels index it with int */
+
+static dcl_status check_sizes(const dcl_config *c, const char *path)
+{
+    const struct { const char *name; int64_t v, max; } f[] = {
+        {"hidden_size", c->hidden_size, MAX_DIM},
+        {"embedding_size", c->embedding_size, MAX_DIM},
+        {"intermediate_size", c->intermediate_size, 4 * MAX_DIM},
+        {"attention_head_size", c->head_size, MAX_DIM},
+        {"num_attention_heads x attention_head_size", (int64_t)c->num_heads * c->head_size, MAX_DIM},
+        {"num_hidden_layers", c->num_layers, MAX_COUNT},
+        {"num_attention_heads", c->num_heads, MAX_COUNT},
+        {"vocab_size", c->vocab_size, MAX_VOCAB},
+        {"type_vocab_size", c->type_vocab_size, MAX_VOCAB},
+        {"max_position_embeddings", c->max_position_embeddings, MAX_POSITIONS},
+        {"max_relative_positions", c->max_relative_positions, MAX_POSITIONS},
+        {"position_buckets", c->position_buckets, MAX_POSITIONS},
+        {"conv_kernel_size", c->conv_kernel_size, 1024},
+        {"vocab_size x embedding_size", (int64_t)c->vocab_size * c->embedding_size, MAX_TENSOR},
+        {"max_position_embeddings x embedding_size", (int64_t)c->max_position_embeddings * c->embedding_size,
+         MAX_TENSOR},
+        {"intermediate_size x hidden_size", (int64_t)c->intermediate_size * c->hidden_size, MAX_TENSOR},
+        {"3 x all-head size x hidden_size", 3 * (int64_t)c->num_heads * c->head_size * c->hidden_size, MAX_TENSOR},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v > f[i].max)
+            return dcl_fail(NULL, DCL_ERR_UNSUPPORTED, "%s: %s = %lld is larger than supported (%lld)", path,
+                            f[i].name, (long long)f[i].v, (long long)f[i].max);
+    return DCL_OK;
+}
+
 dcl_status dcl_config_parse(const char *text, size_t len, const char *path, dcl_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -177,7 +216,12 @@ dcl_status dcl_config_parse(const char *text, size_t len, const char *path, dcl_
     c->intermediate_size = get_int(&r, "intermediate_size", v1 ? 3072 : 6144);
     c->max_position_embeddings = get_int(&r, "max_position_embeddings", 512);
     c->type_vocab_size = get_int(&r, "type_vocab_size", 0);
-    c->layer_norm_eps = (float)get_num(&r, "layer_norm_eps", 1e-7);
+    double eps = get_num(&r, "layer_norm_eps", 1e-7);
+    if (r.st == DCL_OK && !(eps > 0 && eps < 1)) {
+        st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: layer_norm_eps must be in (0, 1)", path);
+        goto done;
+    }
+    c->layer_norm_eps = (float)eps;
     c->relative_attention = get_int(&r, "relative_attention", 0);
     c->max_relative_positions = get_int(&r, "max_relative_positions", -1);
     if (c->max_relative_positions < 1)
@@ -239,6 +283,9 @@ dcl_status dcl_config_parse(const char *text, size_t len, const char *path, dcl_
         st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: attention_head_size must be positive", path);
         goto done;
     }
+    st = check_sizes(c, path);
+    if (st != DCL_OK)
+        goto done;
     c->all_head_size = c->num_heads * c->head_size;
     int count = 0;
     st = parse_pos_att(&r, c, &count);
@@ -263,6 +310,10 @@ dcl_status dcl_config_parse(const char *text, size_t len, const char *path, dcl_
         goto done;
     }
     c->pooler_hidden_size = get_int(&r, "pooler_hidden_size", c->hidden_size);
+    if (r.st == DCL_OK && (c->pooler_hidden_size <= 0 || c->pooler_hidden_size > MAX_DIM)) {
+        st = dcl_fail(NULL, DCL_ERR_UNSUPPORTED, "%s: unsupported pooler_hidden_size %d", path, c->pooler_hidden_size);
+        goto done;
+    }
 
     /* labels */
     cJSON *id2label = cJSON_GetObjectItemCaseSensitive(root, "id2label");

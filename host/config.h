@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* config.json of a DeBERTa model folder, with transformers' defaults. Internal. */
 #ifndef DCL_HOST_CONFIG_H
 #define DCL_HOST_CONFIG_H

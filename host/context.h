@@ -1,15 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The context object: one device, its queue, program cache and settings. Internal. */
 #ifndef DCL_HOST_CONTEXT_H
 #define DCL_HOST_CONTEXT_H
 
 #include <CL/cl.h>
+#include <pthread.h>
 
 #include "debertacl.h"
 #include "util.h"
 
 typedef struct dcl_program_entry {
     char *name;    /* kernel file name without .cl */
-    char *options; /* full build options */
+    char *options; /* tuned -D options and the caller's (without -cl-std) */
     cl_program program;
     struct dcl_program_entry *next;
 } dcl_program_entry;
@@ -25,6 +27,11 @@ struct dcl_context {
 
     char *cache_dir; /* NULL: disk cache off */
     char *defines;   /* the #define header prepended to every program (profile + quirks) */
+    /* Threads share a context (through a shared model): the program cache, its statistics and
+     * every lazily built program (gemm_prog) are read and written only under program_lock
+     * (host/program.c); last_error only under error_lock (host/util.c). The order is
+     * program_lock, then error_lock. Everything else is set at creation and read-only after. */
+    pthread_mutex_t program_lock, error_lock;
     dcl_program_entry *programs;
     dcl_cache_stats stats;
     struct dcl_tuning_state *tuning; /* resolved parameters (host/tuning.c) */
@@ -32,6 +39,7 @@ struct dcl_context {
     /* dense products (host/gemm.c): set by dcl_gemm_init from the tuning */
     int gemm_own;         /* 1: some products with op(A) = A run cl/gemm_cpu.cl instead of CLBlast */
     cl_program gemm_prog; /* built on first use; owned by the program cache */
+    int gemm_registered;  /* counted among the contexts holding the device's CLBlast parameters */
 
     dcl_log_callback log_cb;
     void *log_user;

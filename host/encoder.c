@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "encoder.h"
 
 #include <math.h>
@@ -19,7 +20,7 @@ void dcl_session_free_impl(dcl_session *s)
     if (!s)
         return;
     if (s->ctx && s->ctx->queue)
-        clFinish(s->ctx->queue);
+        (void)clFinish(s->ctx->queue); /* nothing to report while freeing: release regardless */
     if (s->heads_ws && s->heads_ws_free)
         s->heads_ws_free(s->heads_ws);
     cl_mem *all[] = {&s->ids,   &s->types, &s->mask,  &s->slot,  &s->h[0], &s->h[1], &s->h[2], &s->h[3], &s->emb,
@@ -29,6 +30,7 @@ void dcl_session_free_impl(dcl_session *s)
         release(all[i]);
     dcl_ops_release(&s->ops);
     dcl_attn_release(&s->attn);
+    dcl_gemm_kernels_release(&s->gemm_kernels);
     dcl_prof_release(&s->prof);
     free(s->h_ids);
     free(s->h_types);
@@ -44,8 +46,10 @@ static dcl_status buf(dcl_session *s, size_t floats, cl_mem *out)
 
 dcl_status dcl_session_gemm(dcl_session *s, const dcl_gemm_args *g, cl_mem temp)
 {
-    cl_event *ev = s->profile ? dcl_prof_gemm(&s->prof, g, dcl_gemm_routine(s->ctx, g)) : NULL;
-    dcl_status st = dcl_gemm_event(s->ctx, g, temp, ev);
+    dcl_gemm_args gk = *g;
+    gk.kernels = &s->gemm_kernels;
+    cl_event *ev = s->profile ? dcl_prof_gemm(&s->prof, &gk, dcl_gemm_routine(s->ctx, &gk)) : NULL;
+    dcl_status st = dcl_gemm_event(s->ctx, &gk, temp, ev);
     s->timings.gemm_calls++;
     return st;
 }
@@ -143,6 +147,24 @@ static dcl_status workspace_check(const dcl_model *m, int max_batch, int max_len
                     max_batch, max_length, (double)need / (1 << 30), (double)big / (1 << 30), d->name,
                     (double)avail / (1 << 30), (double)d->max_alloc_bytes / (1 << 30), max_batch,
                     (unsigned long long)lo);
+}
+
+/* y = act(x W^T + bias) with a layer weight (packed at load on some devices; the epilogue then
+ * applies bias and act when it can). *fused tells whether bias and act were applied. */
+static dcl_status layer_linear(dcl_session *s, size_t m, size_t n, size_t k, cl_mem x, cl_mem w, cl_mem bias,
+                               int act, cl_mem y, int *fused)
+{
+    dcl_gemm_args g = dcl_linear_args(m, n, k, x, 0, w, 0, y, 0);
+    *fused = 0;
+    if (s->model->packed) {
+        g.b_packed = 1;
+        if (dcl_gemm_fuses_act(act)) {
+            g.bias = bias;
+            g.act = act;
+            *fused = 1;
+        }
+    }
+    return dcl_session_gemm(s, &g, s->gemm_temp);
 }
 
 dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dcl_session **out)
@@ -365,6 +387,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     const int materialize = attn_out != NULL || s->materialized;
     if (materialize && (st = scores_buffer(s)))
         return st;
+    int fused;
     /* profile names: "layer3.attention.qkv_gemm"; the enhanced mask decoder's passes "emd.layer11..." */
     dcl_prof *pr = &s->prof;
     const char *lp = qx != x ? "emd.layer" : "layer";
@@ -374,14 +397,14 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     unsigned hs = m->v1_layout ? 3 * D : D, ko = m->v1_layout ? D : A, vo = m->v1_layout ? 2 * D : 2 * A;
     if (qx != x) { /* queries from other states (the enhanced mask decoder) */
         dcl_prof_op(pr, DCL_OPC_QKV, 0, 0, "%s%d.attention.qkv_gemm_query", lp, l);
-        if ((st = linear(s, T, 3 * A, H, qx, w->w_qkv, 0, s->qkv)))
+        if ((st = layer_linear(s, T, 3 * A, H, qx, w->w_qkv, NULL, 0, s->qkv, &fused)))
             return st;
         dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
         if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
             return st;
     }
     dcl_prof_op(pr, DCL_OPC_QKV, 0, 0, "%s%d.attention.qkv_gemm", lp, l);
-    if ((st = linear(s, T, 3 * A, H, x, w->w_qkv, 0, s->qkv)))
+    if ((st = layer_linear(s, T, 3 * A, H, x, w->w_qkv, NULL, 0, s->qkv, &fused)))
         return st;
     if (qx == x) {
         dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
@@ -436,6 +459,11 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
             p.b_off = (size_t)s->slot_min * A;
             p.ldb = A;
             p.b_stride = D;
+            if (m->packed) { /* one packed [NS, D] matrix per head; b_off is the first slot */
+                p.b_packed = 1;
+                p.b_off = (size_t)s->slot_min;
+                p.b_stride = dcl_gemm_packed_floats(s->ctx, (size_t)m->ns, D);
+            }
             p.c = rel[r].out;
             p.ldc = nsr;
             p.c_stride = (size_t)T * nsr;
@@ -509,23 +537,26 @@ static dcl_status layer_tail(dcl_session *s, const dcl_layer *w, cl_mem qx, cl_m
     const unsigned I = (unsigned)c->intermediate_size;
     dcl_prof *pr = &s->prof;
     dcl_status st;
+    int fused;
     /* output projection + residual + LayerNorm, then the FFN */
     const double th = (double)T * H, ln_flops = 10.0 * th, ln_bytes = 4.0 * (3.0 * th + 3.0 * H);
     const double ti = (double)T * I;
     dcl_prof_op(pr, DCL_OPC_OUT, 0, 0, "%s%d.attention.out_gemm", lp, l);
-    if ((st = linear(s, T, H, A, s->ctxm, w->w_o, 0, s->tmp)))
+    if ((st = layer_linear(s, T, H, A, s->ctxm, w->w_o, NULL, 0, s->tmp, &fused)))
         return st;
     dcl_prof_op(pr, DCL_OPC_LAYERNORM, ln_flops, ln_bytes, "%s%d.attention.layernorm", lp, l);
     if ((st = dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_o, qx, w->ln1_g, w->ln1_b, NULL, mid)))
         return st;
     dcl_prof_op(pr, DCL_OPC_FFN, 0, 0, "%s%d.ffn.up_gemm", lp, l);
-    if ((st = linear(s, T, I, H, mid, w->w_i, 0, s->inter)))
+    if ((st = layer_linear(s, T, I, H, mid, w->w_i, w->b_i, c->hidden_act, s->inter, &fused)))
         return st;
-    dcl_prof_op(pr, DCL_OPC_FFN, 6.0 * ti, 4.0 * (2.0 * ti + I), "%s%d.ffn.act", lp, l);
-    if ((st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)))
-        return st;
+    if (!fused) {
+        dcl_prof_op(pr, DCL_OPC_FFN, 6.0 * ti, 4.0 * (2.0 * ti + I), "%s%d.ffn.act", lp, l);
+        if ((st = dcl_op_bias_act(&s->ops, T, I, s->inter, w->b_i, NULL, c->hidden_act)))
+            return st;
+    }
     dcl_prof_op(pr, DCL_OPC_FFN, 0, 0, "%s%d.ffn.down_gemm", lp, l);
-    if ((st = linear(s, T, H, I, s->inter, w->w_out, 0, s->tmp)))
+    if ((st = layer_linear(s, T, H, I, s->inter, w->w_out, NULL, 0, s->tmp, &fused)))
         return st;
     dcl_prof_op(pr, DCL_OPC_LAYERNORM, ln_flops, ln_bytes, "%s%d.ffn.layernorm", lp, l);
     return dcl_op_layernorm(&s->ops, T, H, c->layer_norm_eps, s->tmp, w->b_out, mid, w->ln2_g, w->ln2_b, NULL, y);
@@ -586,7 +617,9 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
         return dcl_fail(s->ctx, DCL_ERR_UNSUPPORTED, "encode: attention probabilities are returned for padded "
                         "batches only, not for packed ones");
     /* wait for the previous call's transfers before the staging copies are reused */
-    clFinish(s->ctx->queue);
+    cl_int err = clFinish(s->ctx->queue);
+    if (err != CL_SUCCESS)
+        return DCL_CL_FAIL(s->ctx, err, "clFinish");
     memset(&s->timings, 0, sizeof s->timings);
     s->ops.launches = 0;
     s->attn.launches = 0;
@@ -662,7 +695,7 @@ dcl_status dcl_encoder_run(dcl_session *s, const dcl_batch *b, const dcl_outputs
         goto fail;
     return DCL_OK;
 fail:
-    clFinish(s->ctx->queue);
+    (void)clFinish(s->ctx->queue); /* already failing: the first error is the one reported */
     dcl_prof_clear(&s->prof);
     return st;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sessions and the encoder forward pass. Internal. */
 #ifndef DCL_HOST_ENCODER_H
 #define DCL_HOST_ENCODER_H
@@ -13,6 +14,7 @@ struct dcl_session {
     dcl_context *ctx;
     dcl_ops ops;
     dcl_attn attn;      /* fused attention and the packed-batch layout */
+    dcl_gemm_kernels gemm_kernels; /* cl/gemm_cpu.cl kernel objects, created on first use */
     int max_batch, max_length, profile;
     int materialized;   /* always materialise the scores (dcl_session_params.materialized_attention) */
     /* device workspace, sized for max_batch x max_length */

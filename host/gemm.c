@@ -1,6 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "gemm.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,17 +39,47 @@ static size_t clblast_params(const dcl_context *ctx, const char *family, const c
     return set;
 }
 
-void dcl_gemm_init(dcl_context *ctx)
+/* CLBlast keeps one set of parameter overrides per device for the whole process, and has no way
+ * back to its own database once a kernel family was overridden. So that two contexts on one
+ * device cannot silently run each other's parameters, the library records here what it set per
+ * device and how many live contexts rely on it: a context whose CLBlast parameters differ from
+ * those of a live context on the same device is refused. */
+typedef struct clblast_owner {
+    cl_device_id device;
+    char params[512]; /* "GEMMK=0 KREG=1 ..." of every clblast_* tunable, -1 for unset */
+    int overridden[3]; /* per family of clblast_families: CLBlast holds an override from us */
+    int live;
+    struct clblast_owner *next;
+} clblast_owner;
+
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+static clblast_owner *owners;
+
+static void clblast_key(const dcl_context *ctx, char *buf, size_t cap)
 {
-    ctx->gemm_prog = NULL;
-    ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
-                    dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < DCL_T_COUNT; i++)
+        if (strncmp(dcl_tunables[i].group, "clblast_", 8) == 0 && len < cap) {
+            int n = snprintf(buf + len, cap - len, "%s%s=%ld", len ? " " : "", dcl_tunables[i].name,
+                             dcl_tuning_value(ctx, (dcl_tunable_id)i));
+            len += n > 0 ? (size_t)n : 0;
+        }
+}
+
+/* Hands the context's CLBlast parameters to CLBlast (under owners_lock). */
+static void clblast_apply(dcl_context *ctx, clblast_owner *o)
+{
     for (size_t f = 0; f < sizeof clblast_families / sizeof clblast_families[0]; f++) {
         const char *names[DCL_GEMM_MAX_PARAMS];
         size_t values[DCL_GEMM_MAX_PARAMS], total;
         size_t set = clblast_params(ctx, clblast_families[f], names, values, &total);
-        if (set == 0)
+        if (set == 0) {
+            if (o->overridden[f])
+                dcl_log(ctx, DCL_LOG_WARN, "CLBlast keeps the %s parameters an earlier context set on this device "
+                        "(it cannot return to its own database)", clblast_families[f]);
             continue; /* CLBlast's own database */
+        }
         if (set < total) {
             dcl_log(ctx, DCL_LOG_WARN, "tuning names %zu of the %zu CLBlast %s parameters; CLBlast keeps its own",
                     set, total, clblast_families[f]);
@@ -57,10 +90,90 @@ void dcl_gemm_init(dcl_context *ctx)
         if (s != CLBlastSuccess)
             dcl_log(ctx, DCL_LOG_WARN, "CLBlast rejected the %s parameters of the tuning: %s (%d)",
                     clblast_families[f], dcl_clblast_status_name(s), (int)s);
+        else
+            o->overridden[f] = 1;
     }
+}
+
+dcl_status dcl_gemm_init(dcl_context *ctx)
+{
+    dcl_gemm_pack_init(ctx);
+    ctx->gemm_prog = NULL;
+    ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
+                    dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+    char key[512];
+    clblast_key(ctx, key, sizeof key);
+    pthread_mutex_lock(&owners_lock);
+    clblast_owner *o = owners;
+    while (o && o->device != ctx->device)
+        o = o->next;
+    if (o && o->live > 0 && strcmp(o->params, key) != 0) {
+        pthread_mutex_unlock(&owners_lock);
+        return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT,
+                        "another live context on %s runs other CLBlast parameters (CLBlast keeps one set per device "
+                        "and process): theirs \"%s\", this context's \"%s\"; give both contexts the same tuning "
+                        "profile or free the other one first",
+                        ctx->info.name, o->params, key);
+    }
+    if (!o) {
+        o = calloc(1, sizeof *o);
+        if (!o) {
+            pthread_mutex_unlock(&owners_lock);
+            return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+        }
+        o->device = ctx->device;
+        o->next = owners;
+        owners = o;
+        clblast_apply(ctx, o);
+    } else if (strcmp(o->params, key) != 0) {
+        clblast_apply(ctx, o);
+    }
+    dcl_strlcpy(o->params, key, sizeof o->params);
+    o->live++;
+    ctx->gemm_registered = 1;
+    pthread_mutex_unlock(&owners_lock);
     dcl_log(ctx, DCL_LOG_INFO, "GEMM routes: A B^T %s, A B %s",
             dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ? "cl/gemm_cpu.cl" : "CLBlast",
             dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN ? "cl/gemm_cpu.cl" : "CLBlast");
+    return DCL_OK;
+}
+
+dcl_status dcl_gemm_retune(dcl_context *ctx)
+{
+    dcl_gemm_pack_init(ctx);
+    ctx->gemm_prog = NULL; /* rebuilt with the new -D options on first use */
+    ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
+                    dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+    char key[512];
+    clblast_key(ctx, key, sizeof key);
+    pthread_mutex_lock(&owners_lock);
+    clblast_owner *o = owners;
+    while (o && o->device != ctx->device)
+        o = o->next;
+    dcl_status st = DCL_OK;
+    if (!o || !ctx->gemm_registered)
+        st = dcl_fail(ctx, DCL_ERR_INTERNAL, "dcl_gemm_retune before dcl_gemm_init");
+    else if (o->live != 1 && strcmp(o->params, key) != 0)
+        st = dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "other live contexts on %s use its CLBlast parameters",
+                      ctx->info.name);
+    else if (strcmp(o->params, key) != 0) {
+        clblast_apply(ctx, o);
+        dcl_strlcpy(o->params, key, sizeof o->params);
+    }
+    pthread_mutex_unlock(&owners_lock);
+    return st;
+}
+
+void dcl_gemm_release(dcl_context *ctx)
+{
+    if (!ctx->gemm_registered)
+        return;
+    pthread_mutex_lock(&owners_lock);
+    for (clblast_owner *o = owners; o; o = o->next)
+        if (o->device == ctx->device && o->live > 0)
+            o->live--;
+    pthread_mutex_unlock(&owners_lock);
+    ctx->gemm_registered = 0;
 }
 
 /* ---- cl/gemm_cpu.cl ---- */
@@ -75,15 +188,14 @@ static int own_fits(const dcl_context *ctx, const dcl_gemm_args *g)
 static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *event)
 {
     cl_int err;
-    dcl_status st;
-    if (!ctx->gemm_prog && (st = dcl_program_get(ctx, "gemm_cpu", NULL, &ctx->gemm_prog)) != DCL_OK)
-        return st;
     const char *name = g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
-    /* a kernel object per call: contexts may be shared by threads, argument setting is not */
-    cl_kernel k = clCreateKernel(ctx->gemm_prog, name, &err);
-    if (!k)
-        return dcl_fail(ctx, DCL_ERR_OPENCL, "clCreateKernel(%s in gemm_cpu.cl) failed: %s (%d)", name,
-                        dcl_cl_error_name(err), (int)err);
+    /* the session's kernel object, or one per call (contexts may be shared by threads, argument
+     * setting is not thread-safe) */
+    cl_kernel k;
+    dcl_status st = dcl_gemm_kernel(ctx, g->kernels ? (g->trans_b ? &g->kernels->nt : &g->kernels->nn) : NULL,
+                                    name, 0, &k);
+    if (st != DCL_OK)
+        return st;
     const size_t batch = g->batch > 1 ? g->batch : 1;
     cl_uint m = (cl_uint)g->m, n = (cl_uint)g->n, kk = (cl_uint)g->k;
     cl_uint lda = (cl_uint)g->lda, ldb = (cl_uint)g->ldb, ldc = (cl_uint)g->ldc;
@@ -114,7 +226,8 @@ static dcl_status own_gemm(dcl_context *ctx, const dcl_gemm_args *g, cl_event *e
     global[2] = batch;
     if (err == CL_SUCCESS)
         err = clEnqueueNDRangeKernel(ctx->queue, k, 3, NULL, global, local, 0, NULL, event);
-    clReleaseKernel(k);
+    if (!g->kernels)
+        clReleaseKernel(k);
     if (err != CL_SUCCESS)
         return dcl_fail(ctx, err == CL_MEM_OBJECT_ALLOCATION_FAILURE || err == CL_OUT_OF_RESOURCES
                                  ? DCL_ERR_DEVICE_MEMORY
@@ -173,6 +286,8 @@ dcl_status dcl_gemm_event(dcl_context *ctx, const dcl_gemm_args *g, cl_mem temp,
     CLBlastStatusCode s;
     if (g->m == 0 || g->n == 0)
         return DCL_OK;
+    if (g->b_packed)
+        return dcl_gemm_packed_run(ctx, g, event);
     if (own_fits(ctx, g) && g->k > 0)
         return own_gemm(ctx, g, event);
     if (g->batch > 1) {
@@ -233,6 +348,8 @@ dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, 
 
 const char *dcl_gemm_routine(const dcl_context *ctx, const dcl_gemm_args *g)
 {
+    if (g->b_packed)
+        return "dcl_gemm_pk";
     if (own_fits(ctx, g) && g->k > 0)
         return g->trans_b ? "dcl_gemm_nt" : "dcl_gemm_nn";
     if (g->batch > 1)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Task heads on the device after the encoder: masked LM (with the original enhanced mask
  * decoder), sequence / token classification, question answering, multiple choice and pooled
  * embeddings; and the host-side post-processing (top-k, answer spans, entity grouping).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Kernel sources: embedded at build time from the cl folder, or read from DEBERTACL_KERNEL_DIR. */
 #ifndef DCL_HOST_KERNELS_H
 #define DCL_HOST_KERNELS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "model.h"
 
 #include <math.h>
@@ -239,7 +240,7 @@ void dcl_model_free_impl(dcl_model *m)
     if (!m)
         return;
     if (m->ctx && m->ctx->queue)
-        clFinish(m->ctx->queue);
+        (void)clFinish(m->ctx->queue); /* nothing to report while freeing: release regardless */
     for (int l = 0; m->layers && l < m->cfg.num_layers; l++) {
         dcl_layer *y = &m->layers[l];
         cl_mem *all[] = {&y->w_qkv, &y->b_q, &y->b_k, &y->b_v, &y->pk, &y->pq, &y->w_o, &y->b_o, &y->ln1_g,
@@ -335,8 +336,12 @@ static dcl_status load_weights(loader *ld)
                                        rel_ln_b, NULL, rln)))
                 goto layers_out;
         } else {
+            cl_int err = clRetainMemObject(rel);
+            if (err != CL_SUCCESS) {
+                st = DCL_CL_FAIL(NULL, err, "clRetainMemObject");
+                goto layers_out;
+            }
             rln = rel;
-            clRetainMemObject(rln);
         }
     }
     for (int l = 0; l < c->num_layers; l++) {
@@ -344,19 +349,19 @@ static dcl_status load_weights(loader *ld)
 #define NAME(fmt) (snprintf(n, sizeof n, "deberta.encoder.layer.%d." fmt, l), n)
         cl_mem pkw = NULL, pkb = NULL, pqw = NULL, pqb = NULL; /* separate relative projections */
         if ((st = dcl_buffer_create(ld->ctx, (size_t)(3 * A * H) * sizeof(float), NULL, &y->w_qkv)))
-            goto layers_out;
+            goto layer_fail;
         m->device_bytes += (uint64_t)(3 * A * H) * sizeof(float);
         if (c->version == 1) {
             if ((st = put_rows(ld, NAME("attention.self.in_proj.weight"), 3 * H, H, y->w_qkv, 0)) ||
                 (st = up1(ld, NAME("attention.self.q_bias"), H, 1, &y->b_q)) ||
                 (st = up1(ld, NAME("attention.self.v_bias"), H, 1, &y->b_v)))
-                goto layers_out;
+                goto layer_fail;
             if (m->ns && c->c2p && (st = up2(ld, NAME("attention.self.pos_proj.weight"), H, H, 1, &pkw)))
-                goto layers_out;
+                goto layer_fail;
             if (m->ns && c->p2c &&
                 ((st = up2(ld, NAME("attention.self.pos_q_proj.weight"), H, H, 1, &pqw)) ||
                  (st = up1(ld, NAME("attention.self.pos_q_proj.bias"), H, 1, &pqb))))
-                goto layers_out;
+                goto layer_fail;
         } else {
             if ((st = put_rows(ld, NAME("attention.self.query_proj.weight"), A, H, y->w_qkv, 0)) ||
                 (st = put_rows(ld, NAME("attention.self.key_proj.weight"), A, H, y->w_qkv, (size_t)A)) ||
@@ -364,14 +369,14 @@ static dcl_status load_weights(loader *ld)
                 (st = up1(ld, NAME("attention.self.query_proj.bias"), A, 1, &y->b_q)) ||
                 (st = up1(ld, NAME("attention.self.key_proj.bias"), A, 1, &y->b_k)) ||
                 (st = up1(ld, NAME("attention.self.value_proj.bias"), A, 1, &y->b_v)))
-                goto layers_out;
+                goto layer_fail;
             if (m->ns && !c->share_att_key) {
                 if (c->c2p && ((st = up2(ld, NAME("attention.self.pos_key_proj.weight"), A, H, 1, &pkw)) ||
                                (st = up1(ld, NAME("attention.self.pos_key_proj.bias"), A, 1, &pkb))))
-                    goto layers_out;
+                    goto layer_fail;
                 if (c->p2c && ((st = up2(ld, NAME("attention.self.pos_query_proj.weight"), A, H, 1, &pqw)) ||
                                (st = up1(ld, NAME("attention.self.pos_query_proj.bias"), A, 1, &pqb))))
-                    goto layers_out;
+                    goto layer_fail;
             }
         }
         if ((st = up2(ld, NAME("attention.output.dense.weight"), H, A, 1, &y->w_o)) ||
@@ -420,8 +425,11 @@ static dcl_status load_weights(loader *ld)
         release(&pqb);
         goto layers_out;
     }
-    if (m->ns)
-        clFinish(ld->ctx->queue);
+    if (m->ns) {
+        cl_int err = clFinish(ld->ctx->queue);
+        if (err != CL_SUCCESS)
+            st = DCL_CL_FAIL(ld->ctx, err, "clFinish (relative-position projections)");
+    }
 layers_out:
     if (rln)
         clReleaseMemObject(rln);
@@ -510,10 +518,11 @@ static dcl_status finish_load(dcl_context *ctx, loader *ld, dcl_model **out)
     dcl_status st = load_weights(ld);
     if (st == DCL_OK)
         st = load_heads(ld);
+    if (st == DCL_OK)
+        st = dcl_model_pack_weights(ld->m);
     free(ld->scratch);
     if (st != DCL_OK) {
-        if (ctx->last_error[0] == '\0')
-            dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         dcl_model_free_impl(ld->m);
         return st;
     }
@@ -533,7 +542,7 @@ dcl_status dcl_model_load_impl(dcl_context *ctx, const char *path, const dcl_mod
     dcl_status st = dcl_config_load(path, &m->cfg);
     if (st != DCL_OK) {
         free(m);
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         return st;
     }
     loader ld = {0};
@@ -542,7 +551,7 @@ dcl_status dcl_model_load_impl(dcl_context *ctx, const char *path, const dcl_mod
     ld.progress_bytes = p->progress_bytes;
     st = dcl_checkpoint_open(path, &ld.ck);
     if (st != DCL_OK) {
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         dcl_model_free_impl(m);
         return st;
     }
@@ -565,7 +574,7 @@ dcl_status dcl_model_synthesize_impl(dcl_context *ctx, const char *preset, const
         if (!text && st == DCL_ERR_IO)
             dcl_error_append(ctx, " (not a preset either: deberta-v3-xsmall, -small, -base, -large, mdeberta-v3-base, "
                                   "deberta-v2-xlarge, -xxlarge, deberta-base, deberta-large)");
-        dcl_strlcpy(ctx->last_error, dcl_thread_error(), sizeof ctx->last_error);
+        dcl_context_set_error(ctx, dcl_thread_error());
         return st;
     }
     m->synthetic = 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The model object: config, weights on the device and the per-layer constants. Internal. */
 #ifndef DCL_HOST_MODEL_H
 #define DCL_HOST_MODEL_H
@@ -39,12 +40,17 @@ struct dcl_model {
     cl_mem qa_w, qa_b;         /* [2, H] */
     int synthetic;
     uint64_t parameters, device_bytes;
+    /* 1: w_qkv, w_o, w_i, w_out and pk, pq (per head) hold dcl_gemm_pack panels (host/model_pack.c) */
+    int packed;
 };
 
 /* Returns the activation code name table index check helper used by heads. */
 dcl_status dcl_model_load_impl(dcl_context *ctx, const char *path, const dcl_model_params *p, dcl_model **out);
 dcl_status dcl_model_synthesize_impl(dcl_context *ctx, const char *preset, const dcl_model_params *p, dcl_model **out);
 void dcl_model_free_impl(dcl_model *m);
+/* Repacks the encoder weights for the packed GEMM path when the context's route takes it
+ * (sets m->packed); called once after loading. A failure leaves the model unusable. */
+dcl_status dcl_model_pack_weights(dcl_model *m);
 
 /* The config.json text of a named preset, or NULL. */
 const char *dcl_model_preset_config(const char *name);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "ops.h"
 
 #include <stdio.h>
@@ -51,6 +52,11 @@ void dcl_ops_release(dcl_ops *o)
             clReleaseKernel(*ks[i]);
             *ks[i] = NULL;
         }
+    for (size_t i = 0; i < sizeof o->bias_act_fixed / sizeof o->bias_act_fixed[0]; i++)
+        if (o->bias_act_fixed[i]) {
+            clReleaseKernel(o->bias_act_fixed[i]);
+            o->bias_act_fixed[i] = NULL;
+        }
     if (o->dummy) {
         clReleaseMemObject(o->dummy);
         o->dummy = NULL;
@@ -63,6 +69,7 @@ dcl_status dcl_ops_init(dcl_context *ctx, dcl_ops *o)
     o->ctx = ctx;
     dcl_ops_tuning(ctx, &o->ln_wg, &o->att_wg);
     o->ew_local = (size_t)dcl_tuning_value(ctx, DCL_T_EW_LOCAL);
+    o->ew_vw = (size_t)dcl_tuning_value(ctx, DCL_T_EW_VW);
     const char *opts = NULL; /* the builder adds each file's tuned -D options */
     const struct { const char *file, *name; cl_kernel *k; } list[] = {
         {"embeddings", "dcl_embed_gather", &o->embed_gather},
@@ -180,6 +187,28 @@ dcl_status dcl_op_layernorm(dcl_ops *o, unsigned T, unsigned H, float eps, cl_me
 
 dcl_status dcl_op_bias_act(dcl_ops *o, unsigned rows, unsigned cols, cl_mem x, cl_mem bias, cl_mem mask, int act)
 {
+    if (act >= 0 && act < (int)(sizeof o->bias_act_fixed / sizeof o->bias_act_fixed[0])) {
+        /* the activation as a build-time constant, EW_VW columns per work-item */
+        cl_kernel *k = &o->bias_act_fixed[act];
+        if (!*k) {
+            char opt[32];
+            snprintf(opt, sizeof opt, "-DACT=%d", act);
+            dcl_status st = dcl_kernel_create(o->ctx, "activation", opt, "dcl_bias_act_fixed", k);
+            if (st != DCL_OK)
+                return st;
+        }
+        argset f = {*k, 0, CL_SUCCESS};
+        arg_u(&f, rows);
+        arg_u(&f, cols);
+        arg_m(&f, o, x);
+        arg_m(&f, o, bias);
+        arg_m(&f, o, mask);
+        arg_i(&f, bias != NULL);
+        arg_i(&f, mask != NULL);
+        size_t g[2] = {round_up((cols + o->ew_vw - 1) / o->ew_vw, o->ew_local), rows};
+        size_t l[2] = {o->ew_local, 1};
+        return launch(o, &f, "dcl_bias_act_fixed", 2, g, l);
+    }
     argset a = {o->bias_act, 0, CL_SUCCESS};
     arg_u(&a, rows);
     arg_u(&a, cols);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Launchers for the kernels in cl/: one set per session (kernel objects are not thread-safe).
  * A NULL buffer argument turns the matching optional input off. Internal. */
 #ifndef DCL_HOST_OPS_H
@@ -11,6 +12,8 @@ typedef struct dcl_ops {
     dcl_context *ctx;
     cl_kernel embed_gather, layernorm, bias_act, split_heads, merge_heads, att_softmax, softmax_rows, im2col,
         conv_grouped;
+    cl_kernel bias_act_fixed[7]; /* dcl_bias_act_fixed per activation code (-DACT), made on first use */
+    size_t ew_vw;                /* its columns per work-item (EW_VW of the tuning) */
     size_t ln_wg, att_wg, ew_local; /* work-group sizes from the tuning */
     cl_mem dummy; /* stands in for optional buffers that are off */
     struct dcl_prof *prof; /* the session's profiling records (host/profile.h), or NULL */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The device peak probe (cl/peak.cl) and its cache file. Internal. */
 #ifndef DCL_HOST_PEAK_H
 #define DCL_HOST_PEAK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "profile.h"
 
 #include <stdarg.h>
@@ -197,12 +198,12 @@ dcl_status dcl_prof_resolve(dcl_prof *p, double *gemm_seconds, double *kernel_se
         }
         if (ok && e[1]) { /* a CLBlast routine: it started when its marker completed */
             uint64_t mq = 0, me = 0;
+            /* drivers without marker timestamps (0) keep the start of the last kernel */
             if (stamp(e[1], CL_PROFILING_COMMAND_QUEUED, &mq) == CL_SUCCESS &&
-                stamp(e[1], CL_PROFILING_COMMAND_END, &me) == CL_SUCCESS && me != 0 && me <= r.start_ns) {
+                stamp(e[1], CL_PROFILING_COMMAND_END, &me) == CL_SUCCESS && me != 0 && me <= r.start_ns &&
+                me >= prev_end) {
                 r.start_ns = me;
                 r.queued_ns = mq;
-            } else if (prev_end != 0 && prev_end <= r.start_ns) {
-                r.start_ns = prev_end;
             }
         }
         for (int j = 0; j < 2; j++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-session profiling: one OpenCL event per enqueued operation of a forward, read after the
  * forward has finished (no clFinish between operations). Internal.
  *
@@ -49,9 +50,8 @@ cl_event *dcl_prof_kernel(dcl_prof *p, const char *kernel, cl_uint dims, const s
 cl_event *dcl_prof_transfer(dcl_prof *p, int write, size_t bytes);
 /* An event slot for one GEMM (its kernel, or the last kernel of a CLBlast routine); flops and
  * bytes come from its shape. A CLBlast routine may run several kernels: a marker enqueued here,
- * before it, gives its start. Drivers that leave markers without timestamps (Intel's CPU runtime)
- * get the end of the previous operation instead, which the in-order queue makes the earliest
- * possible start. */
+ * before it, gives its start. Where the driver leaves markers without timestamps (Intel's CPU
+ * runtime) the record covers the routine's last kernel only. */
 cl_event *dcl_prof_gemm(dcl_prof *p, const dcl_gemm_args *g, const char *routine);
 
 /* After the queue has finished: reads the timestamps, releases the events, drops the records of

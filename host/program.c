@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "program.h"
 
 #include <stdio.h>
@@ -128,7 +129,7 @@ static cl_program cache_load(dcl_context *ctx, const char *path, uint64_t k1, ui
     fclose(probe);
     if (dcl_read_file(ctx, path, &data, &len) != DCL_OK) {
         dcl_clear_error();
-        ctx->last_error[0] = '\0';
+        dcl_context_set_error(ctx, "");
         ctx->stats.disk_rejects++;
         return NULL;
     }
@@ -207,13 +208,15 @@ static void cache_store(dcl_context *ctx, const char *path, uint64_t k1, uint64_
         /* a cache that cannot be written is not an error for the caller */
         dcl_log(ctx, DCL_LOG_WARN, "program cache: cannot write %s", path);
         dcl_fail_quiet(NULL, DCL_OK, "%s", saved);
-        ctx->last_error[0] = '\0';
+        dcl_context_set_error(ctx, "");
     }
     free(buf);
 }
 
-dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const char *src, size_t len,
-                                    const char *options, cl_program *out)
+/* The unlocked forms of dcl_program_build_source and dcl_program_get: the caller holds
+ * ctx->program_lock. */
+static dcl_status build_source(dcl_context *ctx, const char *label, const char *src, size_t len, const char *options,
+                               cl_program *out)
 {
     *out = NULL;
     if (!options)
@@ -257,12 +260,24 @@ dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const c
     return DCL_OK;
 }
 
-dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
+static dcl_status program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
 {
     if (!options)
         options = "";
+    /* the tuned parameters of this kernel file (-DNAME=value) go before the caller's options;
+     * both are part of the memory and disk cache keys */
+    char tuned[1024] = "";
+    dcl_status st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
+    if (st != DCL_OK)
+        return st;
+    char *key = malloc(strlen(tuned) + strlen(options) + 2);
+    if (!key)
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    const char *tu = tuned[0] == ' ' ? tuned + 1 : tuned;
+    sprintf(key, "%s%s%s", tu, *tu && *options ? " " : "", options);
     for (dcl_program_entry *e = ctx->programs; e; e = e->next)
-        if (strcmp(e->name, name) == 0 && strcmp(e->options, options) == 0) {
+        if (strcmp(e->name, name) == 0 && strcmp(e->options, key) == 0) {
+            free(key);
             ctx->stats.memory_hits++;
             *out = e->program;
             return DCL_OK;
@@ -270,9 +285,11 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     const char *src;
     size_t len;
     char *owned;
-    dcl_status st = dcl_kernel_source(ctx, name, &src, &len, &owned);
-    if (st != DCL_OK)
+    st = dcl_kernel_source(ctx, name, &src, &len, &owned);
+    if (st != DCL_OK) {
+        free(key);
         return st;
+    }
     /* the define header goes first, then the file; #line keeps the compiler's line numbers
      * pointing into the .cl file */
     size_t dlen = strlen(ctx->defines);
@@ -281,6 +298,7 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     char *full = malloc(dlen + (size_t)llen + len + 1);
     if (!full) {
         free(owned);
+        free(key);
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
     memcpy(full, ctx->defines, dlen);
@@ -289,35 +307,71 @@ dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *optio
     size_t flen = dlen + (size_t)llen + len;
     full[flen] = '\0';
     free(owned);
-    /* the tuned parameters of this kernel file (-DNAME=value), then the caller's options */
-    char tuned[1024] = "";
-    st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
-    char *opts = st == DCL_OK ? malloc(strlen(tuned) + strlen(options) + 32) : NULL;
+    char *opts = malloc(strlen(key) + 32);
     if (!opts) {
         free(full);
-        return st != DCL_OK ? st : dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+        free(key);
+        return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    sprintf(opts, "-cl-std=CL1.2%s%s%s", tuned, *options ? " " : "", options);
+    sprintf(opts, "-cl-std=CL1.2%s%s", *key ? " " : "", key);
     cl_program prog;
-    st = dcl_program_build_source(ctx, name, full, flen, opts, &prog);
+    st = build_source(ctx, name, full, flen, opts, &prog);
     free(full);
     free(opts);
-    if (st != DCL_OK)
+    if (st != DCL_OK) {
+        free(key);
         return st;
+    }
     dcl_program_entry *e = calloc(1, sizeof *e);
-    if (!e || !(e->name = dcl_strdup(name)) || !(e->options = dcl_strdup(options))) {
-        if (e) {
-            free(e->name);
-            free(e);
-        }
+    if (!e || !(e->name = dcl_strdup(name))) {
+        free(e);
+        free(key);
         clReleaseProgram(prog);
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     }
+    e->options = key; /* tuned -D options and the caller's */
     e->program = prog;
     e->next = ctx->programs;
     ctx->programs = e;
     *out = prog;
     return DCL_OK;
+}
+
+/* One lock around lookup, build and insertion: threads that want the same program at once wait
+ * for the one build instead of each building it. */
+dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = program_get(ctx, name, options, out);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+dcl_status dcl_program_get_once(dcl_context *ctx, cl_program *slot, const char *name, const char *options)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = DCL_OK;
+    if (!*slot)
+        st = program_get(ctx, name, options, slot);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+dcl_status dcl_program_build_source(dcl_context *ctx, const char *label, const char *src, size_t len,
+                                    const char *options, cl_program *out)
+{
+    pthread_mutex_lock(&ctx->program_lock);
+    dcl_status st = build_source(ctx, label, src, len, options, out);
+    pthread_mutex_unlock(&ctx->program_lock);
+    return st;
+}
+
+void dcl_program_cache_stats(const dcl_context *ctx, dcl_cache_stats *out)
+{
+    pthread_mutex_t *lock = (pthread_mutex_t *)&ctx->program_lock; /* the statistics are const, not the lock */
+    pthread_mutex_lock(lock);
+    *out = ctx->stats;
+    pthread_mutex_unlock(lock);
 }
 
 dcl_status dcl_kernel_create(dcl_context *ctx, const char *file, const char *options, const char *kernel,

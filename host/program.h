@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Program build and the two-level program cache (memory per context, disk per user). */
 #ifndef DCL_HOST_PROGRAM_H
 #define DCL_HOST_PROGRAM_H
@@ -17,8 +18,16 @@ void dcl_program_release_all(dcl_context *ctx);
 dcl_status dcl_kernel_source(dcl_context *ctx, const char *name, const char **src, size_t *len, char **owned);
 
 /* Returns the built program of kernel file `name` with `options` (may be NULL). The program
- * stays owned by the context. */
+ * stays owned by the context. Thread-safe: the cache is locked while a program is looked up and
+ * built, so each program is built once however many threads ask for it. */
 dcl_status dcl_program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out);
+
+/* The program in *slot, built through dcl_program_get on first use: for programs that a module
+ * keeps in the context (thread-safe; *slot is read and written under the cache's lock). */
+dcl_status dcl_program_get_once(dcl_context *ctx, cl_program *slot, const char *name, const char *options);
+
+/* The cache statistics, read under the cache's lock. */
+void dcl_program_cache_stats(const dcl_context *ctx, dcl_cache_stats *out);
 
 /* Builds a program from the given source through the same disk cache (no memory cache); the
  * caller owns the returned program. Used by dcl_program_get and by tests. */

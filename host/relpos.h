@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Relative positions: the delta -> slot table shared by every layer and by c2p and p2c. */
 #ifndef DCL_HOST_RELPOS_H
 #define DCL_HOST_RELPOS_H

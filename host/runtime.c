@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "runtime.h"
 
 #include <ctype.h>
@@ -302,11 +303,22 @@ static char *default_cache_dir(const char *param)
     return NULL;
 }
 
+char *dcl_default_cache_dir(const char *param) { return default_cache_dir(param); }
+
 dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context **out)
 {
     dcl_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "out of memory");
+    if (pthread_mutex_init(&ctx->program_lock, NULL) != 0) {
+        free(ctx);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "cannot create a mutex");
+    }
+    if (pthread_mutex_init(&ctx->error_lock, NULL) != 0) {
+        pthread_mutex_destroy(&ctx->program_lock);
+        free(ctx);
+        return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "cannot create a mutex");
+    }
     ctx->log_cb = params->log_callback;
     ctx->log_user = params->log_user_data;
     ctx->log_level = params->log_level;
@@ -391,7 +403,9 @@ dcl_status dcl_context_create_impl(const dcl_context_params *params, dcl_context
     st = dcl_program_init(ctx);
     if (st != DCL_OK)
         goto fail;
-    dcl_gemm_init(ctx);
+    st = dcl_gemm_init(ctx);
+    if (st != DCL_OK)
+        goto fail;
     dcl_log(ctx, DCL_LOG_INFO, "device: %s (%s, %s); program cache: %s", ctx->info.name,
             ctx->info.platform_name, ctx->info.driver_version, ctx->cache_dir ? ctx->cache_dir : "off");
     *out = ctx;
@@ -406,8 +420,9 @@ void dcl_context_free_impl(dcl_context *ctx)
     if (!ctx)
         return;
     if (ctx->queue)
-        clFinish(ctx->queue);
+        (void)clFinish(ctx->queue); /* nothing to report while freeing: release regardless */
     dcl_program_release_all(ctx);
+    dcl_gemm_release(ctx);
     if (ctx->queue)
         clReleaseCommandQueue(ctx->queue);
     if (ctx->cl_ctx)
@@ -415,5 +430,7 @@ void dcl_context_free_impl(dcl_context *ctx)
     free(ctx->cache_dir);
     free(ctx->defines);
     dcl_tuning_free(ctx);
+    pthread_mutex_destroy(&ctx->program_lock);
+    pthread_mutex_destroy(&ctx->error_lock);
     free(ctx);
 }

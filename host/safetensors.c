@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "safetensors.h"
 
 #include <cjson/cJSON.h>
@@ -145,8 +146,9 @@ dcl_status dcl_st_open(const char *path, dcl_st_file *out)
             numel *= (uint64_t)t->shape[d];
         }
         double b = cJSON_GetArrayItem(offs, 0)->valuedouble, e = cJSON_GetArrayItem(offs, 1)->valuedouble;
-        if (!cJSON_IsNumber(cJSON_GetArrayItem(offs, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(offs, 1)) || b < 0 ||
-            e < b || b != (double)(uint64_t)b || e != (double)(uint64_t)e) {
+        /* range before the integer test: converting an out-of-range double is undefined */
+        if (!cJSON_IsNumber(cJSON_GetArrayItem(offs, 0)) || !cJSON_IsNumber(cJSON_GetArrayItem(offs, 1)) ||
+            !(b >= 0 && e >= b && e <= 9.0e15) || b != (double)(uint64_t)b || e != (double)(uint64_t)e) {
             st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: tensor %s: bad data_offsets", path, name);
             goto fail;
         }
@@ -274,8 +276,9 @@ dcl_status dcl_checkpoint_open(const char *dir, dcl_checkpoint **out)
     char *single = dcl_path_join(dir, "model.safetensors");
     char *index = dcl_path_join(dir, "model.safetensors.index.json");
     char *bin = dcl_path_join(dir, "pytorch_model.bin");
+    char *bin_index = dcl_path_join(dir, "pytorch_model.bin.index.json");
     dcl_status st;
-    if (!single || !index || !bin) {
+    if (!single || !index || !bin || !bin_index) {
         st = dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "out of memory");
     } else if (dcl_file_exists(single)) {
         ck->files = calloc(1, sizeof *ck->files);
@@ -284,16 +287,20 @@ dcl_status dcl_checkpoint_open(const char *dir, dcl_checkpoint **out)
             ck->nfiles = 1;
     } else if (dcl_file_exists(index)) {
         st = open_sharded(dir, index, ck);
-    } else if (dcl_file_exists(bin)) {
+    } else if (dcl_file_exists(bin) || dcl_file_exists(bin_index)) {
         st = dcl_fail(NULL, DCL_ERR_FORMAT,
-                      "%s holds only pytorch_model.bin (a Python pickle, which debertacl does not read); convert it "
-                      "with: python3 tools/convert_checkpoint.py %s", dir, dir);
+                      "%s holds only %s (Python pickles, which debertacl does not read); convert them with: "
+                      "debertacl-convert-checkpoint %s (installed with the debertacl program; "
+                      "python3 tools/convert_checkpoint.py in the source tree)",
+                      dir, dcl_file_exists(bin) ? "pytorch_model.bin" : "pytorch_model.bin.index.json and its shards",
+                      dir);
     } else {
         st = dcl_fail(NULL, DCL_ERR_IO, "%s: no model.safetensors or model.safetensors.index.json", dir);
     }
     free(single);
     free(index);
     free(bin);
+    free(bin_index);
     if (st != DCL_OK) {
         dcl_checkpoint_close(ck);
         return st;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* safetensors reading (mapped, strictly checked) and writing. Internal. */
 #ifndef DCL_HOST_SAFETENSORS_H
 #define DCL_HOST_SAFETENSORS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Byte-level BPE (vocab.json + merges.txt) as tokenizers' BPE with the ByteLevel
  * pre-tokenizer: GPT-2 split, bytes_to_unicode, merges applied lowest rank first, leftmost
  * first among equal ranks. */
@@ -188,65 +189,116 @@ size_t tok_gpt2_piece(const char *s, size_t n)
 }
 
 /* ---- BPE of one pre-token --------------------------------------------------------------- */
+/* Merges the pair of lowest rank, leftmost first, until none applies: a min-heap of candidate
+ * pairs keyed (rank << 32 | left symbol), checked when popped (a merge leaves stale entries), so
+ * a word of n bytes takes O(n log n) instead of one scan per merge. */
+static void heap_push(uint64_t *h, size_t *n, uint64_t v)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (h[p] <= v)
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = v;
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *n)
+{
+    uint64_t top = h[0], v = h[--*n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1] < h[c])
+            c++;
+        if (v <= h[c])
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = v;
+    return top;
+}
+
+typedef struct bpe_sym {
+    int32_t id;
+    uint32_t start, end; /* bytes of the word */
+    uint32_t prev, next; /* neighbours in the list; NONE at the ends */
+} bpe_sym;
+
+#define NONE UINT32_MAX
+
+static void push_pair(const dcl_tokenizer *tok, const bpe_sym *s, uint32_t i, uint64_t *heap, size_t *nh)
+{
+    int32_t rank, id;
+    if (s[i].next != NONE && tok_pairmap_get(&tok->merges, s[i].id, s[s[i].next].id, &rank, &id))
+        heap_push(heap, nh, (uint64_t)(uint32_t)rank << 32 | i);
+}
+
 dcl_status tok_bpe_encode_word(const dcl_tokenizer *tok, const char *w, size_t n, tok_seq *seq,
                                const uint32_t *align)
 {
-    /* symbols: one per byte (ids of the byte-level characters), linked as a list */
-    int32_t sid_stack[128], *sid = n <= 128 ? sid_stack : malloc(n * sizeof *sid);
-    uint32_t st_stack[128], *sst = n <= 128 ? st_stack : malloc(n * sizeof *sst);
-    uint32_t en_stack[128], *sen = n <= 128 ? en_stack : malloc(n * sizeof *sen);
-    if (!sid || !sst || !sen) {
-        if (sid != sid_stack)
-            free(sid);
-        if (sst != st_stack)
-            free(sst);
-        if (sen != en_stack)
-            free(sen);
+    if (n >= NONE / 3)
+        return dcl_fail(NULL, DCL_ERR_RANGE, "tokenizer: a word of %zu bytes is too long", n);
+    /* symbols: one per byte (ids of the byte-level characters); at most 3n heap entries (n - 1
+     * initial pairs, two new pairs per merge) */
+    bpe_sym sym_stack[64];
+    uint64_t heap_stack[3 * 64];
+    bpe_sym *sym = n <= 64 ? sym_stack : malloc(n * sizeof *sym);
+    uint64_t *heap = n <= 64 ? heap_stack : malloc(3 * n * sizeof *heap);
+    if (!sym || !heap) {
+        if (sym != sym_stack)
+            free(sym);
+        if (heap != heap_stack)
+            free(heap);
         return dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "tokenizer: out of memory");
     }
-    size_t m = 0;
+    uint32_t m = 0;
     for (size_t i = 0; i < n; i++) {
         int32_t id = tok->byte_id[(unsigned char)w[i]];
         if (id < 0)
             continue; /* no unknown token: tokenizers drops the byte */
-        sid[m] = id;
-        sst[m] = (uint32_t)i;
-        sen[m] = (uint32_t)(i + 1);
+        sym[m] = (bpe_sym){id, (uint32_t)i, (uint32_t)(i + 1), m ? m - 1 : NONE, NONE};
+        if (m)
+            sym[m - 1].next = m;
         m++;
     }
-    /* repeatedly merge the pair of lowest rank, leftmost first */
-    while (m > 1) {
-        int32_t best_rank = INT32_MAX, best_id = -1;
-        size_t best = 0;
-        for (size_t i = 0; i + 1 < m; i++) {
-            int32_t r, id;
-            if (tok_pairmap_get(&tok->merges, sid[i], sid[i + 1], &r, &id) && r < best_rank) {
-                best_rank = r;
-                best_id = id;
-                best = i;
-            }
-        }
-        if (best_id < 0)
-            break;
-        sid[best] = best_id;
-        sen[best] = sen[best + 1];
-        memmove(sid + best + 1, sid + best + 2, (m - best - 2) * sizeof *sid);
-        memmove(sst + best + 1, sst + best + 2, (m - best - 2) * sizeof *sst);
-        memmove(sen + best + 1, sen + best + 2, (m - best - 2) * sizeof *sen);
-        m--;
+    size_t nh = 0;
+    for (uint32_t i = 0; i + 1 < m; i++)
+        push_pair(tok, sym, i, heap, &nh);
+    while (nh) {
+        uint64_t top = heap_pop(heap, &nh);
+        uint32_t i = (uint32_t)top, r = sym[i].next;
+        int32_t rank, id;
+        /* stale: i was merged into its left neighbour, or its right neighbour changed */
+        if (sym[i].id < 0 || r == NONE || !tok_pairmap_get(&tok->merges, sym[i].id, sym[r].id, &rank, &id) ||
+            (uint32_t)rank != (uint32_t)(top >> 32))
+            continue;
+        sym[i].id = id;
+        sym[i].end = sym[r].end;
+        sym[i].next = sym[r].next;
+        if (sym[r].next != NONE)
+            sym[sym[r].next].prev = i;
+        sym[r].id = -1;
+        if (sym[i].prev != NONE)
+            push_pair(tok, sym, sym[i].prev, heap, &nh);
+        push_pair(tok, sym, i, heap, &nh);
     }
     dcl_status rc = DCL_OK;
-    for (size_t i = 0; i < m; i++) {
-        if (tok_seq_push(seq, sid[i], align[2 * sst[i]], align[2 * (sen[i] - 1) + 1])) {
+    for (uint32_t i = 0; m && i != NONE; i = sym[i].next) {
+        if (tok_seq_push(seq, sym[i].id, align[2 * sym[i].start], align[2 * (sym[i].end - 1) + 1])) {
             rc = dcl_fail(NULL, DCL_ERR_OUT_OF_MEMORY, "tokenizer: out of memory");
             break;
         }
     }
-    if (sid != sid_stack)
-        free(sid);
-    if (sst != st_stack)
-        free(sst);
-    if (sen != en_stack)
-        free(sen);
+    if (sym != sym_stack)
+        free(sym);
+    if (heap != heap_stack)
+        free(heap);
     return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hash maps for the tokenizers. */
 #include "tok_hash.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* String -> int32 hash map (open addressing) and (int32,int32) -> (rank,id) map, used by the
  * tokenizers for vocabularies and BPE merges. Internal. */
 #ifndef DCL_TOK_HASH_H

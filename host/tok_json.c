@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tokenizer.json (Hugging Face tokenizers' serialization), read into the stages of tokenizer.h:
  * the model (Unigram or BPE) with its added tokens, and, for a class that is not a DeBERTa one,
  * the normalizer, pre-tokenizer, post-processor and decoder. Components that the encoder does not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizer folders: which files make the tokenizer (as transformers' AutoTokenizer chooses
  * them), read from a folder or from memory, and the stages of the DeBERTa tokenizer classes. */
 #include <cjson/cJSON.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* UTF-8, Unicode properties and the aligned normalized string of the tokenizers. */
 #include "tok_text.h"
 
@@ -203,8 +204,10 @@ static int nstr_reserve(tok_nstr *ns, size_t cap)
 int tok_nstr_init(tok_nstr *ns, const char *text, size_t len)
 {
     memset(ns, 0, sizeof *ns);
-    if (len >= 0xF0000000u || nstr_reserve(ns, len + 1))
+    if (len >= 0xF0000000u || nstr_reserve(ns, len + 1)) {
+        tok_nstr_free(ns); /* the first buffer may have been allocated */
         return -1;
+    }
     memcpy(ns->s, text, len);
     ns->s[len] = 0;
     ns->len = len;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Text helpers of the tokenizers: UTF-8, Unicode properties (from utf8proc), and a normalized
  * string that keeps, for every byte, the span of the original text it came from (the model of
  * Hugging Face tokenizers' NormalizedString, so that offsets come out identical). Internal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SentencePiece unigram models (spm.model): the protobuf reader and the Viterbi segmentation of
  * tokenizers' Unigram (scores in double, unknown characters at min_score - 10, consecutive
  * unknowns fused into one [UNK], ties kept by the first candidate). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizers: configuration and added tokens, the pipelines, post-processing, truncation,
  * padding, decoding. See tokenizer.h for what is reproduced. */
 #include "tokenizer.h"
@@ -163,6 +164,14 @@ dcl_status tok_load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *m
                             const char *dir)
 {
     dcl_status st = DCL_OK;
+    /* added ids take the model's ids or the ones right after it: at most one new id per entry of
+     * these files, so that an id cannot size the vocabulary table beyond what the files hold */
+    const size_t id_limit =
+        tok->n_vocab + 8 + (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "added_tokens_decoder")) +
+        (size_t)cJSON_GetArraySize(added) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "extra_special_tokens")) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(cfg, "additional_special_tokens")) +
+        (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(map, "additional_special_tokens"));
     tok->do_lower_case = json_bool(cfg, "do_lower_case", 0);
     tok->split_by_punct = json_bool(cfg, "split_by_punct", 0);
     /* transformers skips the clean-up for BPE unless told to anyway */
@@ -185,6 +194,11 @@ dcl_status tok_load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *m
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: bad added_tokens_decoder entry", dir);
                 break;
             }
+            if ((size_t)id >= id_limit) {
+                st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/tokenizer_config.json: added token id %ld is beyond the %zu "
+                              "ids that the vocabulary and the added tokens can have", dir, id, id_limit);
+                break;
+            }
             st = tok_add_token(tok, c, (int32_t)id, json_bool(it, "special", 0), json_bool(it, "lstrip", 0),
                                json_bool(it, "rstrip", 0), json_bool(it, "single_word", 0),
                                json_bool(it, "normalized", -1));
@@ -192,8 +206,15 @@ dcl_status tok_load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *m
     }
     if (added && st == DCL_OK) {
         for (const cJSON *it = added->child; it && st == DCL_OK; it = it->next) {
-            if (!cJSON_IsNumber(it) || it->valuedouble < 0 || it->valuedouble > 2e9) {
+            if (!cJSON_IsNumber(it) || !(it->valuedouble >= 0 && it->valuedouble <= INT32_MAX) ||
+                it->valuedouble != (double)(int32_t)it->valuedouble) {
                 st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/added_tokens.json: bad entry", dir);
+                break;
+            }
+            if ((size_t)it->valuedouble >= id_limit) {
+                st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s/added_tokens.json: id %.0f of \"%s\" is beyond the %zu ids "
+                              "that the vocabulary and the added tokens can have", dir, it->valuedouble, it->string,
+                              id_limit);
                 break;
             }
             st = add_token(tok, it->string, (int32_t)it->valuedouble, 0, 0, 0, 0);
@@ -211,6 +232,11 @@ dcl_status tok_load_configs(dcl_tokenizer *tok, const cJSON *cfg, const cJSON *m
         v = token_string(cJSON_GetObjectItemCaseSensitive(cfg, keys[k]));
         if (v)
             s = v;
+        if (!*s) {
+            st = dcl_fail(NULL, DCL_ERR_FORMAT, "%s: %s is empty (name the token, or leave the setting out)", dir,
+                          keys[k]);
+            break;
+        }
         st = add_token(tok, s, -1, 1, 0, 0, 0);
         if (st == DCL_OK)
             *ids[k] = lookup_any(tok, s, strlen(s));
@@ -430,8 +456,10 @@ static const tok_added *next_added(const dcl_tokenizer *tok, const char *text, s
         for (size_t k = 0; k < tok->n_added; k++) {
             const tok_added *a = &tok->added[k];
             const char *c = normalized ? a->ncontent : a->content;
+            if (!c || c[0] != text[i] || a->normalized != normalized)
+                continue;
             size_t cl = normalized ? a->nlen : a->len;
-            if (a->normalized != normalized || !c || c[0] != text[i] || cl > len - i || memcmp(c, text + i, cl))
+            if (cl > len - i || memcmp(c, text + i, cl))
                 continue;
             if (a->single_word) {
                 uint32_t cp;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizers of DeBERTa model folders, exactly as Hugging Face transformers (5.x, the default
  * tokenizers-backed classes) tokenizes:
  *  - v2 / v3 / mDeBERTa: spm.model (SentencePiece unigram) as DebertaV2Tokenizer: normalizer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "tuning.h"
 
 #include <limits.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "context.h"
+#include "profiles.h"
 #include "tuning_state.h"
 
 const dcl_tunable_desc dcl_tunables[DCL_T_COUNT] = {
@@ -81,34 +83,6 @@ dcl_status dcl_tuning_defines(const dcl_context *ctx, const char *group, char *b
 
 /* ---- resolution ---- */
 
-/* The built-in CPU level (the profiles in profiles/ take over from it). PoCL and CPU drivers in
- * general: one work-item groups of 64 for the row kernels, cl/gemm_cpu.cl for op(A) = A, and
- * CLBlast's indirect Xgemm with work-group size one and a 16x6 register tile for the rest
- * (CLBlast's database has no CPU entry and its defaults are GPU-shaped). */
-static const struct { const char *name; long value; } builtin_cpu[] = {
-    {"LN_WG", 64}, {"ATT_WG", 64}, {"GEMM_ROUTE_NT", DCL_GEMM_ROUTE_OWN}, {"GEMM_ROUTE_NN", DCL_GEMM_ROUTE_OWN},
-    {"GEMMK", 0}, {"KREG", 1}, {"KWG", 32}, {"KWI", 2}, {"MDIMA", 1}, {"MDIMC", 1}, {"MWG", 16}, {"NDIMB", 1},
-    {"NDIMC", 1}, {"NWG", 6}, {"SA", 0}, {"SB", 0}, {"STRM", 0}, {"STRN", 0}, {"VWM", 8}, {"VWN", 2},
-    {"XGEMM_MIN_INDIRECT_SIZE", 0},
-    /* fused attention: no local staging (barriers split PoCL's work-item loops), 8-wide vectors */
-    {"FA_TQ", 16}, {"FA_LOCAL", 0}, {"FA_VW", 8},
-};
-
-static int profile_matches(const dcl_profile *p, const dcl_device_info *d)
-{
-    if (p->type >= 0 && (int)d->type != p->type)
-        return 0;
-    if (p->vendor[0] && dcl_strcasecmp(p->vendor, d->vendor_short) != 0)
-        return 0;
-    if (p->platform[0] && !dcl_strcasestr(d->platform_name, p->platform))
-        return 0;
-    if (p->architecture[0] && dcl_strcasestr(d->architecture, p->architecture) != d->architecture)
-        return 0; /* a prefix: "SM8" matches "SM8.0" and "SM8.6" */
-    if (p->name[0] && !dcl_strcasestr(d->name, p->name))
-        return 0;
-    return 1;
-}
-
 void dcl_tuning_apply(dcl_tuning_state *t, const dcl_profile *p)
 {
     if (t->levels >= DCL_TUNING_MAX_LEVELS)
@@ -149,14 +123,14 @@ dcl_status dcl_tuning_init(dcl_context *ctx)
     dcl_tuning_state *t = calloc(1, sizeof *t);
     if (!t)
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
-    dcl_tuning_reset(t);
-    dcl_profile cpu;
-    dcl_profile_init(&cpu, "cpu");
-    cpu.type = DCL_DEVICE_CPU;
-    for (size_t i = 0; i < sizeof builtin_cpu / sizeof builtin_cpu[0]; i++)
-        cpu.value[dcl_tunable_find(builtin_cpu[i].name)] = builtin_cpu[i].value;
-    if (profile_matches(&cpu, &ctx->info))
-        dcl_tuning_apply(t, &cpu);
+    dcl_status st = dcl_profiles_resolve(ctx, &ctx->info, ctx->cache_dir, 0, t);
+    if (st != DCL_OK) {
+        free(t);
+        char *msg = dcl_strdup(dcl_thread_error()); /* the message goes on the context too */
+        dcl_fail(ctx, st, "%s", msg ? msg : "tuning profiles");
+        free(msg);
+        return st;
+    }
     dcl_tuning_fit(ctx, t->value);
     ctx->tuning = t;
     dcl_log(ctx, DCL_LOG_INFO, "tuning: %s", t->chain);

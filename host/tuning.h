@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Per-device tuning: the value of every tunable (host/tunables.def) for a context's device,
  * resolved once at context creation from the built-in defaults, the shipped profiles (profiles/,
  * embedded at build time) and the user's profiles. Internal. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The resolved tuning of one context and the profile records it is made from. Internal. */
 #ifndef DCL_HOST_TUNING_STATE_H
 #define DCL_HOST_TUNING_STATE_H
@@ -13,7 +14,7 @@
 
 /* One level of the hierarchy: the fields it names, and which devices it applies to. */
 typedef struct dcl_profile {
-    char label[96];   /* "cpu", "pocl", "user:/home/me/x.json", ... */
+    char label[200];  /* "cpu", "pocl", "user:/home/me/x.json", ... */
     char origin[512]; /* where it came from, for messages */
     int user;         /* 0: shipped, 1: the tuner's results in the cache folder, 2: $DEBERTACL_PROFILE_PATH */
     int tuned;        /* 0: a starting point not measured on such hardware */
@@ -29,10 +30,15 @@ typedef struct dcl_tuning_state {
     long value[DCL_T_COUNT];
     signed char source[DCL_T_COUNT]; /* index into level[], -1: built-in default */
     int levels;
-    char level[DCL_TUNING_MAX_LEVELS][96];
+    char level[DCL_TUNING_MAX_LEVELS][200];
     int level_tuned[DCL_TUNING_MAX_LEVELS];
-    char chain[DCL_TUNING_MAX_LEVELS * 100]; /* "defaults < cpu < pocl < user:..." */
+    char chain[DCL_TUNING_MAX_LEVELS * 204]; /* "defaults < cpu < pocl < user:..." */
 } dcl_tuning_state;
+
+/* Starts a resolution at the built-in defaults; applies one level on top; empties a profile. */
+void dcl_tuning_reset(dcl_tuning_state *t);
+void dcl_tuning_apply(dcl_tuning_state *t, const dcl_profile *p);
+void dcl_profile_init(dcl_profile *p, const char *label);
 
 /* Clamps the work-group tunables to the device (power of two, at most its maximum). */
 void dcl_tuning_fit(const dcl_context *ctx, long *values);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "util.h"
 
 #include <errno.h>
@@ -63,7 +64,7 @@ static dcl_status failv(struct dcl_context *ctx, dcl_status status, int log, con
 {
     vsnprintf(tls_error, sizeof tls_error, fmt, ap);
     if (ctx)
-        dcl_strlcpy(ctx->last_error, tls_error, sizeof ctx->last_error);
+        dcl_context_set_error(ctx, tls_error);
     if (log)
         dcl_log(ctx, DCL_LOG_ERROR, "%s", tls_error);
     return status;
@@ -99,10 +100,27 @@ void dcl_error_append(struct dcl_context *ctx, const char *fmt, ...)
         vsnprintf(tls_error + n, sizeof tls_error - n, fmt, ap);
     va_end(ap);
     if (ctx)
-        dcl_strlcpy(ctx->last_error, tls_error, sizeof ctx->last_error);
+        dcl_context_set_error(ctx, tls_error);
 }
 
 void dcl_clear_error(void) { tls_error[0] = '\0'; }
+
+void dcl_context_set_error(struct dcl_context *ctx, const char *text)
+{
+    pthread_mutex_lock(&ctx->error_lock);
+    dcl_strlcpy(ctx->last_error, text, sizeof ctx->last_error);
+    pthread_mutex_unlock(&ctx->error_lock);
+}
+
+const char *dcl_context_error_copy(const struct dcl_context *ctx)
+{
+    static _Thread_local char copy[DCL_ERROR_MAX];
+    pthread_mutex_t *lock = (pthread_mutex_t *)&ctx->error_lock; /* the text is const, not its lock */
+    pthread_mutex_lock(lock);
+    dcl_strlcpy(copy, ctx->last_error, sizeof copy);
+    pthread_mutex_unlock(lock);
+    return copy;
+}
 const char *dcl_thread_error(void) { return tls_error; }
 
 /* ---- hashing ---- */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small utilities shared by every host module: errors, logging, hashing, locale-free numbers,
  * files. Internal header: never installed. */
 #ifndef DCL_HOST_UTIL_H
@@ -29,6 +30,10 @@ dcl_status dcl_fail_quiet(struct dcl_context *ctx, dcl_status status, const char
 void dcl_error_append(struct dcl_context *ctx, const char *fmt, ...) DCL_PRINTF(2, 3);
 void dcl_clear_error(void);
 const char *dcl_thread_error(void);
+/* The context's copy of the last error (shared by the threads that use the context): set under
+ * its lock; read into a thread-local copy (valid until the next call on this thread). */
+void dcl_context_set_error(struct dcl_context *ctx, const char *text);
+const char *dcl_context_error_copy(const struct dcl_context *ctx);
 
 /* Logs through ctx's sink (or the global one when ctx is NULL). */
 void dcl_log(const struct dcl_context *ctx, dcl_log_level level, const char *fmt, ...) DCL_PRINTF(3, 4);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API, first part: version, status, errors, logging, devices, contexts. Thin: checks
  * arguments, then calls host/. */
 #include <stdlib.h>
@@ -108,7 +109,7 @@ dcl_status dcl_context_create(const dcl_context_params *params, dcl_context **ou
 
 void dcl_context_free(dcl_context *ctx) { dcl_context_free_impl(ctx); }
 
-const char *dcl_context_last_error(const dcl_context *ctx) { return ctx ? ctx->last_error : ""; }
+const char *dcl_context_last_error(const dcl_context *ctx) { return ctx ? dcl_context_error_copy(ctx) : ""; }
 
 dcl_status dcl_context_device_info(const dcl_context *ctx, dcl_device_info *info)
 {
@@ -122,7 +123,7 @@ dcl_status dcl_context_cache_stats(const dcl_context *ctx, dcl_cache_stats *stat
 {
     if (!ctx || !stats)
         return dcl_fail(NULL, DCL_ERR_INVALID_ARGUMENT, "dcl_context_cache_stats: NULL argument");
-    *stats = ctx->stats;
+    dcl_program_cache_stats(ctx, stats);
     return DCL_OK;
 }
 

@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: task heads and their host-side post-processing. Checks every argument before the
  * host/heads.c functions enqueue anything, so that bad input writes nothing. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,6 +174,9 @@ dcl_status dcl_qa_best_span(const float *start_logits, const float *end_logits, 
         any = !allowed || allowed[i];
     if (!any)
         return dcl_fail(NULL, DCL_ERR_RANGE, "dcl_qa_best_span: no token is allowed (an empty context)");
+    for (int i = 0; i < length; i++)
+        if ((!allowed || allowed[i]) && !(isfinite(start_logits[i]) && isfinite(end_logits[i])))
+            return dcl_fail(NULL, DCL_ERR_INVALID_ARGUMENT, "dcl_qa_best_span: logit %d is not finite", i);
     return dcl_heads_best_span(start_logits, end_logits, length, allowed, max_answer_length, span);
 }
 

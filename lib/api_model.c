@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: models. */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ dcl_status dcl_model_load(dcl_context *ctx, const char *path, const dcl_model_pa
         return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "dcl_model_load: NULL argument");
     dcl_model_params def = dcl_model_default_params();
     dcl_clear_error();
-    ctx->last_error[0] = '\0';
+    dcl_context_set_error(ctx, "");
     return dcl_model_load_impl(ctx, path, params ? params : &def, out);
 }
 
@@ -34,7 +35,7 @@ dcl_status dcl_model_synthesize(dcl_context *ctx, const char *preset_or_config, 
         return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "dcl_model_synthesize: NULL argument");
     dcl_model_params def = dcl_model_default_params();
     dcl_clear_error();
-    ctx->last_error[0] = '\0';
+    dcl_context_set_error(ctx, "");
     return dcl_model_synthesize_impl(ctx, preset_or_config, params ? params : &def, out);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: profiling records and the device peak. */
 #include "encoder.h"
 #include "peak.h"

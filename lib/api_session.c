@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public API: sessions and the encoder. */
 #include <string.h>
 
@@ -42,4 +43,4 @@ dcl_status dcl_session_timings(const dcl_session *s, dcl_timings *t)
     return DCL_OK;
 }
 
-const char *dcl_session_last_error(const dcl_session *s) { return s ? s->ctx->last_error : ""; }
+const char *dcl_session_last_error(const dcl_session *s) { return s ? dcl_context_error_copy(s->ctx) : ""; }

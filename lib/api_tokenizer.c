@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Public tokenizer API: argument checks, UTF-8 validation; the work is in host/tokenizer*.c. */
 #include <stdlib.h>
 #include <string.h>

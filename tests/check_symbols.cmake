@@ -1,5 +1,12 @@
-# Fails unless every dynamic symbol that the shared library defines is a dcl_* function.
-execute_process(COMMAND ${NM} -D --defined-only ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+# SPDX-License-Identifier: Apache-2.0
+# Fails unless every global symbol that the library defines is a dcl_* function: the dynamic
+# symbols of the shared library (MODE shared), or the global symbols of the static archive
+# (MODE static), which an app's link sees.
+if(MODE STREQUAL "static")
+  execute_process(COMMAND ${NM} -g --defined-only ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+else()
+  execute_process(COMMAND ${NM} -D --defined-only ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "nm failed on ${LIB}")
 endif()
@@ -21,9 +28,10 @@ foreach(line IN LISTS lines)
   endif()
 endforeach()
 if(bad)
-  message(FATAL_ERROR "symbols exported besides dcl_*: ${bad}")
+  list(LENGTH bad nbad)
+  message(FATAL_ERROR "${nbad} symbols besides dcl_* in ${LIB}: ${bad}")
 endif()
 if(count LESS 10)
-  message(FATAL_ERROR "only ${count} dcl_* symbols exported; expected the public API")
+  message(FATAL_ERROR "only ${count} dcl_* symbols in ${LIB}; expected the public API")
 endif()
-message(STATUS "${count} dcl_* symbols exported, nothing else")
+message(STATUS "${count} dcl_* symbols in ${LIB}, nothing else")

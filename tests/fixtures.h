@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading the Hugging Face reference fixtures in tests/data/reference (see its manifest.json). */
 #ifndef DCL_TEST_FIXTURES_H
 #define DCL_TEST_FIXTURES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the test programs. */
 #ifndef DCL_TEST_COMMON_H
 #define DCL_TEST_COMMON_H

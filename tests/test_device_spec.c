@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Device-spec parsing and resolution on made-up device lists (no OpenCL needed). */
 #include <string.h>
 

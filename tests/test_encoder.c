@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The encoder against Hugging Face transformers: every fixture model and input case, hidden
  * states and attention probabilities at real tokens; batch invariance; bad input. */
 #include <float.h>

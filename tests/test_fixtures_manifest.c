@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * test_fixtures_manifest.c - checks the committed reference fixtures.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The fused disentangled attention kernel (cl/fused_attention.cl) against a plain C reference
  * (materialised scores, softmax and P V in double): padded layouts with masked keys and fully
  * masked query rows, packed layouts with ragged sequence lengths (1 token up to several key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The public header compiles as C11 on its own and its run-time version matches. */
 #include <debertacl.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The public header compiles as C++ and links with C linkage.
 #include <debertacl.h>
 

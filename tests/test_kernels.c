@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The encoder's OpenCL kernels (cl/embeddings, layernorm, activation, heads, attention, conv),
  * each run on the device and checked against a plain C reference with double accumulation, at
  * shapes that are not multiples of the work-group sizes, with several build-time work-group
@@ -18,9 +19,17 @@
 
 #include "context.h"
 #include "program.h"
+#include "tuning_state.h"
 #include "test_common.h"
 
 #define GUARD 64 /* floats behind every buffer that no kernel may touch */
+
+/* $DCL_TEST_QUICK set: only the small shapes and work-groups (the Oclgrind run, label oclgrind) */
+static int quick(void)
+{
+    const char *q = getenv("DCL_TEST_QUICK");
+    return q && q[0] && q[0] != '0';
+}
 static const float CANARY = 1234.5f;
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -273,6 +282,8 @@ static void test_layernorm(void **state)
         snprintf(opt, sizeof opt, "-DLN_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "layernorm", opt, "dcl_layernorm");
         for (size_t h = 0; h < sizeof Hs / sizeof Hs[0]; h++) {
+            if (quick() && Hs[h] > 64)
+                continue;
             unsigned H = Hs[h], T = H >= 1536 ? 3 : 5;
             uint32_t seed = (uint32_t)(100 * w + h);
             double r[] = {
@@ -313,16 +324,43 @@ static double act_ref(double v, int act)
     }
 }
 
+static double bias_act_variant(dcl_context *ctx, unsigned vw);
+
 static void test_bias_act(void **state)
 {
     (void)state;
     dcl_context *ctx = dcl_test_context(NULL);
-    cl_kernel k = kernel(ctx, "activation", NULL, "dcl_bias_act");
-    static const unsigned shapes[][2] = {{1, 1}, {7, 37}, {33, 130}}; /* rows, cols */
+    /* variant 0: dcl_bias_act (run-time act); then dcl_bias_act_fixed built with -DACT for every
+     * act, at each vector width EW_VW */
+    static const long vws[] = {0, 1, 4, 8, 16};
+    const long keep_vw = ctx->tuning->value[DCL_T_EW_VW];
+    double worst = 0;
+    for (size_t v = 0; v < sizeof vws / sizeof vws[0]; v++) {
+        ctx->tuning->value[DCL_T_EW_VW] = vws[v] ? vws[v] : keep_vw;
+        dcl_program_release_all(ctx); /* the memory cache knows programs by their caller options only */
+        double w = bias_act_variant(ctx, (unsigned)vws[v]);
+        worst = w > worst ? w : worst;
+    }
+    ctx->tuning->value[DCL_T_EW_VW] = keep_vw;
+    print_message("bias_act: worst error/tolerance %.3f\n", worst);
+    dcl_context_free(ctx);
+}
+
+static double bias_act_variant(dcl_context *ctx, unsigned vw)
+{
+    cl_kernel fixed[7] = {NULL}, generic = vw ? NULL : kernel(ctx, "activation", NULL, "dcl_bias_act");
+    for (int act = 0; vw && act <= 6; act++) {
+        char opt[32];
+        snprintf(opt, sizeof opt, "-DACT=%d", act);
+        fixed[act] = kernel(ctx, "activation", opt, "dcl_bias_act_fixed");
+    }
+    static const unsigned shapes[][2] = {{1, 1}, {7, 37}, {33, 130}, {3, 64}}; /* rows, cols */
     static const float extremes[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 30.0f, -30.0f, 100.0f, -100.0f, 1e4f, -1e4f,
                                      88.0f, -88.0f, 5.5f, -5.5f};
     double worst = 0;
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (quick() && shapes[s][1] > 64)
+            continue;
         unsigned R = shapes[s][0], C = shapes[s][1];
         size_t n = (size_t)R * C;
         uint32_t seed = 77 + (uint32_t)s;
@@ -338,10 +376,17 @@ static void test_bias_act(void **state)
             for (int use_bias = 0; use_bias < 2; use_bias++)
                 for (int use_mask = 0; use_mask < 2; use_mask++) {
                     cl_mem bx = upload(ctx, x, n * 4);
-                    SET_ARGS(k, U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd), I(use_bias),
-                             I(use_mask), I(act));
-                    size_t gl[2] = {C, R}, lo[2] = {16, 4};
-                    launch(ctx, k, 2, gl, lo);
+                    if (!vw) {
+                        SET_ARGS(generic, U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd),
+                                 I(use_bias), I(use_mask), I(act));
+                        size_t gl[2] = {C, R}, lo[2] = {16, 4};
+                        launch(ctx, generic, 2, gl, lo);
+                    } else {
+                        SET_ARGS(fixed[act], U(R), U(C), M(bx), M(use_bias ? bb : bd), M(use_mask ? bm : bd),
+                                 I(use_bias), I(use_mask));
+                        size_t gl[2] = {(C + vw - 1) / vw + 3, R}; /* spare items must do nothing */
+                        launch(ctx, fixed[act], 2, gl, NULL);
+                    }
                     download(ctx, bx, got, n * 4);
                     for (unsigned r = 0; r < R; r++)
                         for (unsigned c = 0; c < C; c++) {
@@ -353,8 +398,8 @@ static void test_bias_act(void **state)
                             ref[(size_t)r * C + c] = act_ref(v, act);
                         }
                     char what[64];
-                    snprintf(what, sizeof what, "bias_act act=%d bias=%d mask=%d %ux%u", act, use_bias, use_mask, R,
-                             C);
+                    snprintf(what, sizeof what, "bias_act vw=%u act=%d bias=%d mask=%d %ux%u", vw, act, use_bias,
+                             use_mask, R, C);
                     double w = check_close(what, got, ref, n, 1e-5, 1e-6);
                     worst = w > worst ? w : worst;
                     clReleaseMemObject(bx);
@@ -362,9 +407,12 @@ static void test_bias_act(void **state)
         clReleaseMemObject(bb), clReleaseMemObject(bm), clReleaseMemObject(bd);
         free(x), free(bias), free(mask), free(got), free(ref);
     }
-    print_message("bias_act: worst error/tolerance %.3f\n", worst);
-    clReleaseKernel(k);
-    dcl_context_free(ctx);
+    if (generic)
+        clReleaseKernel(generic);
+    for (int act = 0; act <= 6; act++)
+        if (fixed[act])
+            clReleaseKernel(fixed[act]);
+    return worst;
 }
 
 /* ---- heads ---------------------------------------------------------------------------------- */
@@ -377,6 +425,8 @@ static void test_split_merge_heads(void **state)
     cl_kernel km = kernel(ctx, "heads", NULL, "dcl_merge_heads");
     static const unsigned shapes[][4] = {{1, 1, 1, 8}, {3, 7, 4, 8}, {2, 33, 4, 64}, {3, 33, 1, 64}, {1, 130, 3, 8}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        if (quick() && shapes[s][1] > 64)
+            continue;
         unsigned B = shapes[s][0], L = shapes[s][1], NH = shapes[s][2], D = shapes[s][3];
         unsigned T = B * L, A = NH * D;
         size_t nsrc = (size_t)T * 3 * A, nh = (size_t)T * A;
@@ -518,6 +568,8 @@ static void test_disentangled_softmax(void **state)
     };
     double worst = 0;
     for (size_t w = 0; w < sizeof wgs / sizeof wgs[0]; w++) {
+        if (quick() && wgs[w] > 16)
+            continue;
         char opt[32];
         snprintf(opt, sizeof opt, "-DATT_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "attention", opt, "dcl_disentangled_softmax");
@@ -525,6 +577,8 @@ static void test_disentangled_softmax(void **state)
             for (int f = 0; f < 4; f++) {
                 if (wgs[w] == 1024 && cases[c].L > 33 && f != 0)
                     continue; /* keep the run short */
+                if (quick() && (cases[c].L > 7 || f == 3))
+                    continue;
                 double r = run_attention(ctx, k, wgs[w], cases[c], !(f & 1), !(f & 2), (uint32_t)(1000 + 10 * c + f));
                 worst = r > worst ? r : worst;
             }
@@ -542,10 +596,14 @@ static void test_softmax_rows(void **state)
     static const unsigned shapes[][2] = {{1, 1}, {5, 7}, {17, 130}, {3, 1000}, {2, 2}};
     double worst = 0;
     for (size_t w = 0; w < sizeof wgs / sizeof wgs[0]; w++) {
+        if (quick() && wgs[w] > 16)
+            continue;
         char opt[32];
         snprintf(opt, sizeof opt, "-DATT_WG=%u", wgs[w]);
         cl_kernel k = kernel(ctx, "attention", opt, "dcl_softmax_rows");
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+            if (quick() && shapes[s][1] > 64)
+                continue;
             unsigned R = shapes[s][0], n = shapes[s][1];
             uint32_t seed = 500 + (uint32_t)s;
             float *x = rnd((size_t)R * n, &seed, 10.0f, 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checkpoint loading: every fixture model, configs as in config.json, every kind of corrupt
  * file, sharded checkpoints, old names, F16/BF16, synthesised presets. */
 #include <sys/stat.h>
@@ -263,6 +264,14 @@ static void test_corrupt_files(void **state)
     fputs("PK\x03\x04 not parsed", f);
     fclose(f);
     expect_error(dir, DCL_ERR_FORMAT, "pytorch_model.bin", "tools/convert_checkpoint.py");
+    /* a sharded pickle: the converter too (and its installed name) */
+    remove(p);
+    snprintf(p, sizeof p, "%s/pytorch_model.bin.index.json", dir);
+    f = fopen(p, "wb");
+    fputs("{\"weight_map\": {}}", f);
+    fclose(f);
+    expect_error(dir, DCL_ERR_FORMAT, "pytorch_model.bin.index.json", "debertacl-convert-checkpoint");
+    remove(p);
     /* no folder */
     expect_error("/nonexistent/dcl/model", DCL_ERR_IO, "/nonexistent/dcl/model", NULL);
 }

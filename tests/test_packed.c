@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packed batches (sequences back to back, dcl_batch.offsets) through the fused attention, against
  * Hugging Face transformers: every fixture model's padded cases, unpadded and packed into one
  * batch, give each sequence the fixture's values at its real tokens (1e-4) and the values of

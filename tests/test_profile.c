@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Profiling records on the tiny v3 fixture model (tests/data/reference/models/v3: 2 layers,
  * hidden 32, 4 heads of 8, FFN 37, c2p and p2c): names, classes, counts, GEMM shapes and FLOP
  * formulas, timestamps, clearing per forward; the profiled forward gives the unprofiled outputs;
@@ -6,12 +7,17 @@
 
 #include "encoder.h"
 #include "fixtures.h"
+#include "force_route.h"
+#include "gemm.h"
 #include "relpos.h"
 
 enum { B = 2, L = 9, T = B * L, H = 32, NH = 4, D = 8, I = 37, NL = 2 };
 
 static dcl_context *plain_ctx, *prof_ctx;
 static dcl_model *plain_model, *prof_model;
+/* 1 when the model's FFN GEMM applies bias + activation in its epilogue (packed weights on CPU
+ * drivers): the layer then has no separate "ffn.act" operation */
+static int act_fused;
 static int32_t ids[T];
 
 static dcl_context *context(int profiling, const char *cache)
@@ -36,6 +42,7 @@ static int setup(void **state)
     if (dcl_model_load(plain_ctx, dir, NULL, &plain_model) != DCL_OK ||
         dcl_model_load(prof_ctx, dir, NULL, &prof_model) != DCL_OK)
         fail_msg("loading %s: %s", dir, dcl_last_error());
+    act_fused = prof_model->packed && dcl_gemm_fuses_act(prof_model->cfg.hidden_act);
     for (int t = 0; t < T; t++)
         ids[t] = 1 + (t * 37) % 120;
     return 0;
@@ -115,7 +122,7 @@ static void records(void **state)
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
     /* 5 writes (ids, types, mask, attention tiles, token positions), 2 embedding ops, 16 per layer,
      * 1 read; the first forward also wrote the slot table */
-    assert_int_equal(n, 5 + 2 + 16 * NL + 1);
+    assert_int_equal(n, 5 + 2 + (16 - act_fused) * NL + 1);
     assert_int_equal(first, n + 1);
     size_t i = 0;
     for (; i < 5; i++) {
@@ -128,6 +135,8 @@ static void records(void **state)
     assert_string_equal(r[i++].op, "embeddings.layernorm");
     for (int l = 0; l < NL; l++)
         for (size_t k = 0; k < sizeof per_layer / sizeof per_layer[0]; k++) {
+            if (act_fused && strcmp(per_layer[k], "ffn.act") == 0)
+                continue;
             char want[64];
             snprintf(want, sizeof want, "layer%d.%s", l, per_layer[k]);
             assert_string_equal(r[i++].op, want);
@@ -157,7 +166,8 @@ static void records(void **state)
     assert_true(ln->bytes == 4.0 * (3.0 * T * H + 3.0 * H));
     assert_int_equal(find(r, n, "layer0.attention.split_k")->op_class, DCL_OPC_QKV);
     assert_int_equal(find(r, n, "layer0.attention.merge_heads")->op_class, DCL_OPC_PV);
-    assert_int_equal(find(r, n, "layer0.ffn.act")->op_class, DCL_OPC_FFN);
+    if (!act_fused)
+        assert_int_equal(find(r, n, "layer0.ffn.act")->op_class, DCL_OPC_FFN);
     assert_int_equal(find(r, n, "embeddings.gather")->op_class, DCL_OPC_EMBEDDINGS);
     /* timestamps: ordered as enqueued on the in-order queue */
     double gemm_s = 0, kern_s = 0;
@@ -182,7 +192,7 @@ static void records(void **state)
     float pooled[B * H];
     assert_int_equal(dcl_embed(s, &b, DCL_POOL_FIRST, 0, pooled), DCL_OK);
     assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
-    assert_int_equal(n, 5 + 2 + 16 * NL + 3); /* rows write, gather, read */
+    assert_int_equal(n, 5 + 2 + (16 - act_fused) * NL + 3); /* rows write, gather, read */
     assert_string_equal(r[n - 2].op, "head");
     assert_int_equal(r[n - 2].op_class, DCL_OPC_HEADS);
     assert_string_equal(r[n - 2].kernel, "dcl_embed_gather");
@@ -222,7 +232,7 @@ static void same_outputs(void **state)
     size_t n;
     assert_int_equal(dcl_session_profile(prof, &r, &n), DCL_OK);
     /* the fused attention: 13 operations per layer; a slot table write; a read per hidden state */
-    assert_int_equal(n, 6 + 2 + 13 * NL + NL + 2);
+    assert_int_equal(n, 6 + 2 + (13 - act_fused) * NL + NL + 2);
     const dcl_profile_record *fa = find(r, n, "layer1.attention.fused");
     assert_int_equal(fa->op_class, DCL_OPC_SCORES);
     assert_string_equal(fa->kernel, "dcl_fused_attention");
@@ -230,6 +240,45 @@ static void same_outputs(void **state)
         assert_null(strstr(r[i].op, "attention.softmax"));
     dcl_session_free(plain);
     dcl_session_free(prof);
+}
+
+/* CLBlast routines (the GEMM path of GPUs; CPU drivers take cl/gemm_cpu.cl unless told otherwise):
+ * each starts at the end of the marker enqueued before it, after the previous operation. */
+static void clblast_routines(void **state)
+{
+    (void)state;
+    /* a model loaded for CLBlast: no weights packed for cl/gemm_cpu.cl */
+    long route = dcl_test_force_gemm_route(prof_ctx, DCL_GEMM_ROUTE_CLBLAST);
+    long pack = prof_ctx->tuning->value[DCL_T_GEMM_PACK];
+    prof_ctx->tuning->value[DCL_T_GEMM_PACK] = 0;
+    dcl_model *m = NULL;
+    assert_int_equal(dcl_model_load(prof_ctx, fx_path("models/v3"), NULL, &m), DCL_OK);
+    materialized = 1; /* the path with the most GEMMs: Q·Kᵀ and P·V are CLBlast routines too */
+    dcl_session *s = session(m, 1);
+    materialized = 0;
+    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
+    const dcl_profile_record *r;
+    size_t n = 0;
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_encode(s, &b, NULL), DCL_OK);
+    assert_int_equal(dcl_session_profile(s, &r, &n), DCL_OK);
+    dcl_test_force_gemm_route(prof_ctx, route);
+    prof_ctx->tuning->value[DCL_T_GEMM_PACK] = pack;
+    assert_int_equal(n, 5 + 2 + 16 * NL); /* as in records(), without the read */
+    assert_string_equal(find(r, n, "layer0.attention.qkv_gemm")->kernel, "CLBlastSgemm");
+    assert_string_equal(find(r, n, "layer0.attention.pv_gemm")->kernel, "CLBlastSgemmStridedBatched");
+    int gemms = 0;
+    for (size_t i = 1; i < n; i++) {
+        assert_true(r[i].queued_ns <= r[i].start_ns && r[i].start_ns <= r[i].end_ns);
+        assert_true(r[i].start_ns >= r[i - 1].end_ns);
+        if (r[i].gemm[0]) {
+            gemms++;
+            assert_true(r[i].end_ns > r[i].start_ns);
+        }
+    }
+    assert_int_equal(gemms, 8 * NL);
+    dcl_session_free(s);
+    dcl_model_free(m);
 }
 
 static void bad_use(void **state)
@@ -289,6 +338,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(records),
         cmocka_unit_test(same_outputs),
+        cmocka_unit_test(clblast_routines),
         cmocka_unit_test(bad_use),
         cmocka_unit_test(peak),
     };

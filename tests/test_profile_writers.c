@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile's writers (tools/debertacl/cmd_profile_out.c, cmd_profile_svg.c) on a made-up
  * run: the JSON parses back and validates against tools/debertacl/profile.schema.json, the CSV
  * and the Chrome trace parse back to the same records, and the SVG is well-formed XML. */
 #include <cjson/cJSON.h>
+#include <locale.h>
 #include <math.h>
 #include <string.h>
 
@@ -65,6 +67,11 @@ static void make_run(void)
     d->wall_median = d->wall_mean = 0.00035;
     d->wall_min = 0.0003;
     d->wall_max = 0.0004;
+    d->has_overhead = 1;
+    d->overhead_median = 1.015;
+    d->overhead_min = 0.75;
+    d->overhead_max = 1.5;
+    d->unprofiled_median = 0.000345;
     d->events = 0.00029875;
     d->span = 0.00029925;
     d->idle = 0.0000015;
@@ -177,6 +184,8 @@ static void json_round_trip(void **state)
     assert_string_equal(cJSON_GetObjectItem(d0, "name")->valuestring, NAME_0);
     assert_string_equal(cJSON_GetObjectItem(d1, "status")->valuestring, "error");
     assert_string_equal(cJSON_GetObjectItem(d1, "error")->valuestring, devs[1].error);
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(d0, "overhead"), "ratio_median")->valuedouble == 1.015);
+    assert_true(cJSON_GetObjectItem(cJSON_GetObjectItem(d0, "overhead"), "max_abs_diff")->valuedouble == 0);
     cJSON *r = cJSON_GetObjectItem(d0, "records");
     assert_int_equal(cJSON_GetArraySize(r), 3);
     cJSON *g = cJSON_GetArrayItem(r, 1);
@@ -403,6 +412,38 @@ static void svg_well_formed(void **state)
     free(text);
 }
 
+/* Under a locale with a decimal comma, every writer still writes '.' (where such a locale is
+ * installed; otherwise skipped). */
+static void locale_independent(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "ru_RU.UTF-8", "de_DE"};
+    const char *got = NULL;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !got; i++)
+        got = setlocale(LC_ALL, names[i]);
+    if (!got || !strcmp(localeconv()->decimal_point, ".")) {
+        setlocale(LC_ALL, "C");
+        skip();
+    }
+    char *csv = capture(dcl_cli_prof_csv), *svg = capture(dcl_cli_prof_svg), *json = capture(dcl_cli_prof_json);
+    char *trace = capture(dcl_cli_prof_trace);
+    setlocale(LC_ALL, "C");
+    assert_non_null(strstr(csv, ",0.500\n"));           /* the first record's 0.5 us */
+    assert_non_null(strstr(svg, "120.5 GFLOP/s"));      /* the peak label */
+    assert_non_null(strstr(json, "120.5"));
+    cJSON *j = cJSON_Parse(json), *t = cJSON_Parse(trace);
+    assert_non_null(j);
+    assert_non_null(t);
+    cJSON *p = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "devices"), 0), "peak");
+    assert_true(cJSON_GetObjectItem(p, "gbytes_per_s")->valuedouble == 20.25);
+    cJSON_Delete(j);
+    cJSON_Delete(t);
+    free(csv);
+    free(svg);
+    free(json);
+    free(trace);
+}
+
 int main(void)
 {
     make_run();
@@ -411,6 +452,7 @@ int main(void)
         cmocka_unit_test(csv_round_trip),
         cmocka_unit_test(trace_round_trip),
         cmocka_unit_test(svg_well_formed),
+        cmocka_unit_test(locale_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The two-level program cache: memory per context, disk across processes; corrupt and foreign
  * files are rebuilt; options are part of the key; build errors carry the compiler's log. */
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The delta -> slot table against the index tables transformers builds (fixtures). */
 #include "fixtures.h"
 #include "relpos.h"

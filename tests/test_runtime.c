@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OpenCL runtime on the real device: selection, contexts (own and the app's), a kernel from cl/
  * run and checked against C. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tokenizers against Hugging Face transformers: tests/data/tokenizer holds three small
  * tokenizer folders (spm_v3: unigram like deberta-v3, spm_nobf: unigram with do_lower_case like
  * deberta-v2, bpe_v1: byte-level BPE like deberta-base), a corpus of texts and what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tokenizer.json folders: which files a folder's tokenizer comes from (as transformers'
  * AutoTokenizer chooses), the in-memory loader, and malformed or unsupported tokenizer.json
  * (a clear status and a message naming the field; nothing leaked). The ids themselves are
@@ -78,6 +79,25 @@ static void test_from_memory(void **state)
     dcl_encoding_free(b);
     dcl_tokenizer_free(mem);
     dcl_tokenizer_free(dir);
+    /* without tokenizer_class, the class is config.json's model_type's (no config: read whole) */
+    static const struct {
+        const char *config;
+        dcl_status st;
+        dcl_tok_source source;
+    } by_type[] = {
+        {NULL, DCL_OK, DCL_TOKENIZER_JSON},
+        {"{\"model_type\": \"deberta-v2\"}", DCL_OK, DCL_TOKENIZER_JSON_MODEL},
+        {"{\"model_type\": \"bert\"}", DCL_OK, DCL_TOKENIZER_JSON},
+        {"{\"model_type\": \"deberta\"}", DCL_ERR_FORMAT, 0}, /* DebertaTokenizer needs BPE */
+        {"[1]", DCL_ERR_FORMAT, 0},
+    };
+    for (size_t i = 0; i < sizeof by_type / sizeof by_type[0]; i++) {
+        const char *c = by_type[i].config;
+        tok_files g = {.where = "memory", .tokenizer_json = {json, jl}, .config = {c, c ? strlen(c) : 0}};
+        assert_int_equal(tok_load_files(&g, &mem), by_type[i].st);
+        assert_int_equal(dcl_tokenizer_source(mem), by_type[i].source);
+        dcl_tokenizer_free(mem);
+    }
     /* nothing at all */
     tok_files none = {0};
     assert_int_equal(tok_load_files(&none, &mem), DCL_ERR_IO);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host/util: hashing, locale-independent numbers, strings, files. */
 #include <locale.h>
 #include <string.h>

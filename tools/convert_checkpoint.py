@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Turn a Hugging Face model folder that holds only pytorch_model.bin (a Python pickle, which
 debertacl does not read) into a safetensors folder that debertacl loads.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job: what a new user runs after setup to see debertacl work on this machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * debertacl: DeBERTa (v1, v2, v3, mDeBERTa) inference on OpenCL.
  *
@@ -10,8 +11,19 @@
  *  - Every *_free(NULL) is a no-op.
  *  - The library never calls exit() or abort() and prints nothing except through the log
  *    callback (default: warnings and errors to stderr).
- *  - Threads: a dcl_context may be shared by threads only for read-only queries; a dcl_model is
- *    immutable after load and may be shared; a dcl_session belongs to one thread at a time.
+ *  - Threads (checked by tests/test_threads.c under ThreadSanitizer):
+ *      - a dcl_context, a dcl_model and a dcl_tokenizer may be shared by any number of threads:
+ *        every call that takes one of them may run concurrently with any other (model loads,
+ *        session creation and program builds on one context are serialised by its locks; each
+ *        program is built once);
+ *      - a dcl_session belongs to one thread at a time: give each thread its own;
+ *      - *_free must not overlap any other use of the object, nor of the objects made from it;
+ *      - dcl_last_error() is per thread; dcl_context_last_error() and dcl_session_last_error()
+ *        return a copy of the last failure of any thread that uses the context;
+ *      - dcl_set_log_callback() is process-wide: set it before other threads use the library. A
+ *        log callback is called from whichever thread logs.
+ *    Sessions of one context share its in-order command queue: their device work is serialised;
+ *    for parallel devices use one context per device (or per queue).
  */
 #ifndef DEBERTACL_H
 #define DEBERTACL_H
@@ -162,7 +174,8 @@ DCL_API dcl_context_params dcl_context_default_params(void);
 DCL_API dcl_status dcl_context_create(const dcl_context_params *params, dcl_context **out);
 DCL_API void dcl_context_free(dcl_context *ctx);
 
-/** The detail of the last error on this context ("" if none). Owned by the context. */
+/** The detail of the last error on this context, from any thread that uses it ("" if none): a
+ *  thread-local copy, valid until the next call into the library from the same thread. */
 DCL_API const char *dcl_context_last_error(const dcl_context *ctx);
 
 /** Facts of the context's device. */
@@ -185,10 +198,87 @@ DCL_API dcl_status dcl_context_cache_stats(const dcl_context *ctx, dcl_cache_sta
 DCL_API dcl_status dcl_context_build_program(dcl_context *ctx, const char *name, const char *options,
                                              double *seconds);
 
+/* ---- tuning profiles ---------------------------------------------------------------------- */
+/* Every kernel parameter (work-group sizes, tile sizes, the GEMM route per shape class, CLBlast's
+ * GEMM parameters) is resolved once per context from a hierarchy of JSON profiles, each level
+ * overriding only the parameters it names: built-in defaults < the shipped profiles (profiles/,
+ * embedded in the library: device type < vendor < platform < architecture < device name) < the
+ * tuner's results in the cache folder (<cache>/profiles/) < $DEBERTACL_PROFILE_PATH (a file or a
+ * folder of *.json). A malformed profile fails context creation with DCL_ERR_FORMAT naming the
+ * file and the field, an out-of-range value with DCL_ERR_RANGE; an unknown field is a warning
+ * through the log callback. CLBlast keeps one set of GEMM parameters per device and process: a
+ * context whose CLBlast parameters differ from those of a live context on the same device is
+ * refused (DCL_ERR_INVALID_ARGUMENT); contexts with the same profile share the device freely. */
+
+/** Flags of the tuning JSON functions. */
+#define DCL_TUNING_JSON_PROFILE 1 /* a profile ready to edit and load: description, match, every parameter */
+
+/** The resolved tuning of the context's device as JSON (malloc'd; free with dcl_string_free).
+ *  flags 0: {"chain": "defaults < cpu < pocl-cpu", "levels": [{"name", "tuned"}...],
+ *  "parameters": {NAME: value...}, "sources": {NAME: level...}}; DCL_TUNING_JSON_PROFILE: the
+ *  profile format of profiles/ (every parameter, matching this device by platform and name). */
+DCL_API dcl_status dcl_context_tuning_json(const dcl_context *ctx, int flags, char **json);
+
+/** The same for a device without a context (what a context on it would get). cache_dir: as in
+ *  dcl_context_params (NULL: the default folder, "off": no tuner results). */
+DCL_API dcl_status dcl_device_tuning_json(const dcl_device_info *info, const char *cache_dir, int flags,
+                                          char **json);
+
+/** Progress of dcl_tune, passed to its callback after every measured (or reused) candidate. */
+typedef struct dcl_tune_progress {
+    const char *kernel;     /* the search in progress: "layernorm", "attention", "gemm_nt", ... */
+    double elapsed, budget; /* seconds */
+    double default_seconds; /* that kernel's time with the parameters in force before tuning */
+    double best_seconds;    /* the best time found so far for it */
+    int candidates;         /* measured or reused so far, all kernels */
+    int rejected;           /* of which refused: failed, or output off by more than 1e-5 relative */
+} dcl_tune_progress;
+
+typedef struct dcl_tune_params {
+    const char *model_dir;  /* a model folder (only its config.json is read), or NULL */
+    const char *synthetic;  /* else a preset name ("deberta-v3-base") or a config.json path */
+    int batch, length;      /* the shapes to tune for (default 8 x 128) */
+    double budget_seconds;  /* wall-clock budget of the search (default 600); the candidate being
+                               measured when it runs out is finished, so a run may overrun */
+    const char *output;     /* where to write the profile; NULL: <cache folder>/profiles/ */
+    unsigned seed;          /* of the random sample */
+    void (*progress)(const dcl_tune_progress *progress, void *user_data); /* may be NULL */
+    void *user_data;
+} dcl_tune_params;
+
+DCL_API dcl_tune_params dcl_tune_default_params(void);
+
+/** One row of the tuner's summary: a kernel or GEMM shape class. */
+typedef struct dcl_tune_row {
+    char kernel[32];
+    double default_seconds; /* with the shipped profile (the parameters before tuning) */
+    double tuned_seconds;   /* with the winning parameters */
+    char parameters[256];   /* the winning values, "LN_WG=1" */
+    int candidates, reused, rejected;
+} dcl_tune_row;
+
+#define DCL_TUNE_MAX_ROWS 16
+
+typedef struct dcl_tune_result {
+    int rows;
+    dcl_tune_row row[DCL_TUNE_MAX_ROWS];
+    char output[1024]; /* the profile written */
+} dcl_tune_result;
+
+/** Searches the parameters of every kernel and GEMM route on the context's device for the
+ *  model's shapes (per kernel: every value of small spaces, a random sample then local
+ *  refinement of large ones), timing candidates with OpenCL events (the context must have been
+ *  created with profiling on) and refusing any whose output differs from the output with the
+ *  shipped parameters by more than 1e-5 relative (max |a - b| / max |b|). Measurements are kept
+ *  in the cache folder and reused by a later run with the same shapes. Writes the winning
+ *  profile (a user profile: it beats the shipped ones) and leaves the context on its own,
+ *  untuned parameters. */
+DCL_API dcl_status dcl_tune(dcl_context *ctx, const dcl_tune_params *params, dcl_tune_result *result);
+
 /* ==== model (checkpoints) ===================================================================== */
 /* DCL-SECTION model */
 /* A model: config and weights on one context's device. Immutable after load: several sessions
- * (threads) may use one model at once. Free it before its context. */
+ * (threads, one session each) may use one model at once. Free it before its context. */
 typedef struct dcl_model dcl_model;
 
 /* Task heads found in the checkpoint (bit mask). */
@@ -332,7 +422,7 @@ typedef struct dcl_timings {
 
 DCL_API dcl_status dcl_session_timings(const dcl_session *session, dcl_timings *timings);
 
-/** The last error of the session's model's context. */
+/** The last error of the session's model's context (as dcl_context_last_error()). */
 DCL_API const char *dcl_session_last_error(const dcl_session *session);
 
 /* ---- profiling (sessions created with params.profile on a profiling context) ---- */
@@ -360,8 +450,8 @@ DCL_API const char *dcl_op_class_name(dcl_op_class op_class);
 /* One enqueued operation of a profiled forward. Times are the device's OpenCL profiling clock
  * (CL_PROFILING_COMMAND_QUEUED / START / END, nanoseconds, comparable within one session). A
  * CLBlast routine may run several kernels and its event covers only the last one: its start is
- * the end of a marker enqueued just before it on the in-order queue (or, where the driver gives
- * markers no timestamps, as Intel's CPU runtime does, the end of the previous operation). */
+ * the end of a marker enqueued just before it on the in-order queue (where the driver gives
+ * markers no timestamps, as Intel's CPU runtime does, the record covers the last kernel only). */
 typedef struct dcl_profile_record {
     char op[64];            /* stable name: "embeddings.gather", "layer3.attention.c2p_gemm", ... */
     dcl_op_class op_class;
@@ -472,13 +562,15 @@ DCL_API dcl_status dcl_top_k(const float *logits, int n, int k, int32_t *indices
 /* An answer span: token indices start <= end (inclusive) and its score. */
 typedef struct dcl_span {
     int start, end;
-    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens, as transformers'
-                    question-answering pipeline */
+    float score; /* p_start[start] * p_end[end], softmax over the allowed tokens only (the
+                    question-answering pipeline, dcl_pipeline_run, scores as transformers' classic
+                    pipeline: [CLS] in the softmax, then zeroed) */
 } dcl_span;
 
 /** The best answer span of one sequence: start <= end < start + max_answer_length, both in
  *  allowed tokens (allowed[i] != 0: the context's real tokens, i.e. token type 1 and not special;
- *  NULL: all). DCL_ERR_RANGE when no token is allowed. */
+ *  NULL: all). DCL_ERR_RANGE when no token is allowed, DCL_ERR_INVALID_ARGUMENT when an allowed
+ *  token's logit is not finite. */
 DCL_API dcl_status dcl_qa_best_span(const float *start_logits, const float *end_logits, int length,
                                     const int32_t *allowed, int max_answer_length, dcl_span *span);
 
@@ -632,6 +724,154 @@ DCL_API int32_t dcl_tokenizer_token_to_id(const dcl_tokenizer *tok, const char *
 /** Token string of an id (owned by the tokenizer), NULL when out of range. */
 DCL_API const char *dcl_tokenizer_id_to_token(const dcl_tokenizer *tok, int32_t id);
 /* DCL-SECTION-END tokenizer */
+
+/* ==== pipelines ================================================================================ */
+/* DCL-SECTION pipeline */
+/* A pipeline: model folder + tokenizer + task, from text to answers, exactly as Hugging Face
+ * transformers' pipelines (5.x) post-process them: the same labels, scores, words, spans and
+ * answer texts. Question answering follows the classic question-answering pipeline of
+ * transformers 4.x (windows over long contexts with doc_stride, [CLS] in the softmax then zeroed,
+ * answers aligned to whole words, top_k, handle_impossible_answer).
+ *
+ *   dcl_pipeline *p;
+ *   dcl_pipeline_params pp = dcl_pipeline_default_params();
+ *   pp.task = DCL_TASK_ZERO_SHOT;
+ *   dcl_pipeline_create(NULL, "models/deberta-v3-base-mnli", &pp, &p);
+ *   const char *labels[] = {"sports", "politics"};
+ *   dcl_pipeline_input in = {.text = "The match ended 2-1.", .items = labels, .n_items = 2};
+ *   dcl_result *r = NULL;
+ *   if (dcl_pipeline_run(p, &in, 1, &r) == DCL_OK && r->status == DCL_OK)
+ *       printf("%s %.3f\n", r->items[0].label, r->items[0].score);
+ *   dcl_result_free(r);
+ *   dcl_pipeline_free(p);
+ *
+ * A pipeline belongs to one thread at a time. */
+typedef struct dcl_pipeline dcl_pipeline;
+
+typedef enum dcl_task {
+    DCL_TASK_AUTO = 0,                 /* from config.json's "architectures" */
+    DCL_TASK_FILL_MASK = 1,            /* "fill-mask" */
+    DCL_TASK_TEXT_CLASSIFICATION = 2,  /* "text-classification": a text or a pair (NLI) */
+    DCL_TASK_TOKEN_CLASSIFICATION = 3, /* "token-classification" (NER) */
+    DCL_TASK_QUESTION_ANSWERING = 4,   /* "question-answering" */
+    DCL_TASK_MULTIPLE_CHOICE = 5,      /* "multiple-choice" */
+    DCL_TASK_FEATURE_EXTRACTION = 6,   /* "feature-extraction": a sentence embedding pooled from
+                                          the pipeline's last hidden states (pooling, normalize) */
+    DCL_TASK_ZERO_SHOT = 7,            /* "zero-shot-classification" with an NLI model */
+    DCL_TASK_RERANK = 8                /* "rerank": (query, document) pairs scored as text
+                                          classification does, the last label's score
+                                          (num_labels 1: the sigmoid of the logit) */
+} dcl_task;
+
+/** The task's name as above ("fill-mask", ...); "auto" for DCL_TASK_AUTO; NULL when unknown. */
+DCL_API const char *dcl_task_name(dcl_task task);
+/** The task of a name: the names above and the short forms "classify", "nli", "ner", "qa",
+ *  "choice", "embed", "zero-shot". DCL_ERR_INVALID_ARGUMENT listing them when unknown. */
+DCL_API dcl_status dcl_task_from_name(const char *name, dcl_task *task);
+
+/* function_to_apply of text classification. DEFAULT: none for problem_type "regression", sigmoid
+ * for "multi_label_classification" or num_labels == 1, else softmax (transformers' rule). */
+typedef enum dcl_function {
+    DCL_FUNCTION_DEFAULT = 0,
+    DCL_FUNCTION_NONE = 1,
+    DCL_FUNCTION_SIGMOID = 2,
+    DCL_FUNCTION_SOFTMAX = 3
+} dcl_function;
+
+/* aggregation_strategy of token classification. */
+typedef enum dcl_aggregation {
+    DCL_AGGREGATE_NONE = 0,   /* one item per token (label "B-PER", ...) */
+    DCL_AGGREGATE_SIMPLE = 1, /* tokens grouped into entities (label "PER") */
+    DCL_AGGREGATE_FIRST = 2,  /* words take their first token's label, then grouped */
+    DCL_AGGREGATE_AVERAGE = 3,/* words take the label of their tokens' mean scores */
+    DCL_AGGREGATE_MAX = 4     /* words take the label of their best-scoring token */
+} dcl_aggregation;
+
+typedef struct dcl_pipeline_params {
+    dcl_task task;               /* default DCL_TASK_AUTO */
+    const char *device;          /* device spec when dcl_pipeline_create() gets no context */
+    const char *tokenizer_dir;   /* NULL: the model folder */
+    int max_length;              /* > 0: truncate inputs to this many tokens (QA: window length);
+                                    0: an input longer than the model takes is DCL_ERR_RANGE */
+    int batch;                   /* rows per forward pass in dcl_pipeline_run() (default 8) */
+    int top_k;                   /* 0: the task's default (fill-mask 5, QA 1, all labels) */
+    dcl_function function;       /* text classification */
+    dcl_aggregation aggregation; /* token classification (default DCL_AGGREGATE_SIMPLE) */
+    const char *const *targets;  /* fill-mask: restrict predictions to these tokens (copied) */
+    int n_targets;
+    int doc_stride;              /* QA: overlap of windows in tokens (0: min(window / 2, 128)) */
+    int max_answer_length;       /* QA: longest answer in tokens (15) */
+    int handle_impossible_answer;/* QA: also offer the empty answer (scored at [CLS]) */
+    int align_to_words;          /* QA: extend answers to whole words (default 1) */
+    const char *hypothesis_template; /* zero-shot: "{}" is the label (default "This example is {}.") */
+    int multi_label;             /* zero-shot: labels scored independently */
+    dcl_pooling pooling;         /* feature extraction (default DCL_POOL_MEAN) */
+    int normalize;               /* feature extraction: L2-normalise */
+    dcl_emd_mode emd;            /* fill-mask (default DCL_EMD_OFF, as transformers) */
+    int mask_id;                 /* fill-mask: the mask token's id for token-id input when the
+                                    folder has no tokenizer (default -1: the tokenizer's) */
+} dcl_pipeline_params;
+
+DCL_API dcl_pipeline_params dcl_pipeline_default_params(void);
+
+/** Loads the model and tokenizer of a folder for a task. ctx NULL: the pipeline creates (and
+ *  owns) a context on params->device. A path that does not exist but looks like a Hugging Face
+ *  hub name ("microsoft/deberta-v3-base") gets DCL_ERR_IO with a message saying how to download
+ *  it; a task the model has no head for gets DCL_ERR_UNSUPPORTED. */
+DCL_API dcl_status dcl_pipeline_create(dcl_context *ctx, const char *model_dir, const dcl_pipeline_params *params,
+                                       dcl_pipeline **out);
+DCL_API void dcl_pipeline_free(dcl_pipeline *p);
+
+DCL_API dcl_task dcl_pipeline_task(const dcl_pipeline *p);
+/** The pipeline's model (owned by the pipeline): for dcl_model_get_info / dcl_model_label. */
+DCL_API const dcl_model *dcl_pipeline_model(const dcl_pipeline *p);
+
+/* One input. Texts are NUL-terminated UTF-8. */
+typedef struct dcl_pipeline_input {
+    const char *text;          /* the text; the premise (with pair); the question (QA); the query
+                                  (rerank); the prompt shared by the choices (multiple choice) */
+    const char *pair;          /* the second text: hypothesis, QA context; NULL when none */
+    const char *const *items;  /* choices (multiple choice), candidate labels (zero-shot),
+                                  documents (rerank) */
+    int n_items;
+    /* Instead of text: token ids with special tokens, `rows` rows of n_ids each (rows > 1 only for
+     * multiple choice); types and mask may be NULL (zeros, all ones). */
+    const int32_t *ids, *types, *mask;
+    int n_ids, rows;
+} dcl_pipeline_input;
+
+/* One answer. Strings belong to the result; unused fields are NULL / -1. */
+typedef struct dcl_result_item {
+    const char *label; /* class or entity label, candidate label, choice, document; fill-mask:
+                          token_str */
+    float score;       /* as the task's transformers pipeline gives it */
+    int index;         /* class id, token id (fill-mask), choice / label / document index;
+                          token classification with DCL_AGGREGATE_NONE: the token index; QA:
+                          the answer's first token in its window */
+    int group;         /* fill-mask: which mask (0, 1, ...); QA: the window (-1: no answer) */
+    const char *text;  /* fill-mask: sequence; token classification: word; QA: answer */
+    long start, end;   /* characters (code points) in the text (QA: in the context); fill-mask:
+                          the mask's token position; token-id input: token positions */
+} dcl_result_item;
+
+typedef struct dcl_result {
+    dcl_task task;
+    dcl_status status;       /* this input's status: DCL_OK, or why it failed (bad input) */
+    const char *error;       /* "" or the message of status */
+    int count;               /* items, best first (fill-mask: per mask, masks in order) */
+    dcl_result_item *items;
+    int groups;              /* fill-mask: the number of masks */
+    int dim;                 /* feature extraction: the embedding's size */
+    float *values;           /* feature extraction: the embedding */
+} dcl_result;
+
+/** Runs n inputs (results[0..n) are set to NULL first): rows of all inputs are sorted by length in windows and run `batch` at a time,
+ *  so that padding stays small; results[i] answers inputs[i]. An input that is bad (empty text,
+ *  no mask token, too long) gets its own result with status and error set; the call returns
+ *  DCL_OK then. A failure of the device or memory returns its status and leaves results[] NULL. */
+DCL_API dcl_status dcl_pipeline_run(dcl_pipeline *p, const dcl_pipeline_input *inputs, int n, dcl_result **results);
+DCL_API void dcl_result_free(dcl_result *r);
+/* DCL-SECTION-END pipeline */
 
 #ifdef __cplusplus
 }

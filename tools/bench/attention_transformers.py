@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Hugging Face transformers at long inputs, the peer figure of `debertacl attnbench --lengths`.
 
 For each length L: a fresh child process builds DebertaV2Model from a deberta-v3 preset config

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Reference timings for `debertacl bench` on the same machine.
 
 1. Hugging Face transformers (PyTorch, CPU): DebertaV2Model built from the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # debertacl against Hugging Face transformers (PyTorch, CPU) and numpy's BLAS on this machine,
 # in one run: prints both JSON reports and the ratios. See tools/bench/README.md.
 #   tools/bench/run_bench.sh [BUILD_DIR] ; env: PRESET BATCH LENGTH RUNS WARMUP THREADS DEVICE OUT

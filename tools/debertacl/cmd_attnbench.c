@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl attnbench: the fused attention against the materialised one over sequence lengths,
  * and packed against padded batches on an NLI-like length mix. Interleaved rounds (A, B, A, B, ...),
  * the median of per-round ratios; wall clock around each call, which ends in clFinish. */

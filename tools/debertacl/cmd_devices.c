@@ -1,5 +1,7 @@
-/* debertacl devices [--json] [--device SPEC]: every platform and device, its facts, and which
- * device the spec (default: the default spec) picks. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* debertacl devices [--json | --tuning] [--device SPEC]: every platform and device, its facts,
+ * the tuning profile chain it gets, and which device the spec (default: the default spec) picks.
+ * --tuning prints the selected device's resolved tuning as a profile, ready to edit. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,16 +52,20 @@ static cJSON *device_json(const dcl_device_info *d, int index, int selected)
 
 int dcl_cmd_devices(int argc, char **argv)
 {
-    int json = 0;
+    int json = 0, tuning = 0;
     const char *spec_arg = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--tuning"))
+            tuning = 1;
         else if (!strcmp(argv[i], "--device")) {
             if (!(spec_arg = dcl_cli_value(argc, argv, &i)))
                 return 2;
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: debertacl devices [--json] [--device SPEC]\n");
+            printf("usage: debertacl devices [--json | --tuning] [--device SPEC]\n"
+                   "--tuning: the selected device's resolved tuning profile as JSON (save it, edit it, load it\n"
+                   "with DEBERTACL_PROFILE_PATH)\n");
             return 0;
         } else {
             fprintf(stderr, "debertacl devices: unknown option %s\n", argv[i]);
@@ -79,6 +85,23 @@ int dcl_cmd_devices(int argc, char **argv)
     if (sel_st != DCL_OK)
         snprintf(sel_err, sizeof sel_err, "%s", n ? dcl_last_error() : "no OpenCL device found");
 
+    if (tuning) {
+        dcl_device_info d;
+        char *text = NULL;
+        if (selected < 0) {
+            fprintf(stderr, "debertacl devices: the spec \"%s\" selects nothing: %s\n", spec ? spec : "", sel_err);
+            return 1;
+        }
+        if ((st = dcl_device_get_info(selected, &d)) != DCL_OK ||
+            (st = dcl_device_tuning_json(&d, NULL, DCL_TUNING_JSON_PROFILE, &text)) != DCL_OK) {
+            dcl_cli_error("resolving the tuning profile", st);
+            return 1;
+        }
+        puts(text);
+        dcl_string_free(text);
+        return 0;
+    }
+
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "debertacl", dcl_version_string());
     cJSON_AddStringToObject(root, "spec", spec ? spec : "");
@@ -87,8 +110,19 @@ int dcl_cmd_devices(int argc, char **argv)
         dcl_device_info d;
         if (dcl_device_get_info(i, &d) != DCL_OK)
             continue;
+        char *tj = NULL; /* the profile chain and resolved parameters */
+        dcl_status tst = dcl_device_tuning_json(&d, NULL, 0, &tj);
+        cJSON *tun = tst == DCL_OK ? cJSON_Parse(tj) : NULL;
+        dcl_string_free(tj);
+        const cJSON *chain = cJSON_GetObjectItemCaseSensitive(tun, "chain");
         if (json) {
-            cJSON_AddItemToArray(arr, device_json(&d, i, i == selected));
+            cJSON *o = device_json(&d, i, i == selected);
+            if (tun)
+                cJSON_AddItemToObject(o, "tuning", tun);
+            else
+                cJSON_AddStringToObject(o, "tuning_error", dcl_last_error());
+            tun = NULL;
+            cJSON_AddItemToArray(arr, o);
         } else {
             printf("%s[%d] %d:%d %s\n", i == selected ? "* " : "  ", i, d.platform_index, d.device_index, d.name);
             printf("      platform: %s (%s)\n", d.platform_name, d.platform_version);
@@ -102,7 +136,12 @@ int dcl_cmd_devices(int argc, char **argv)
                    d.max_work_group_size);
             printf("      fp16 %s, fp64 %s, subgroups %s\n", d.has_fp16 ? "yes" : "no", d.has_fp64 ? "yes" : "no",
                    d.has_subgroups ? "yes" : "no");
+            if (cJSON_IsString(chain))
+                printf("      tuning: %s\n", chain->valuestring);
+            else
+                printf("      tuning: error: %s\n", dcl_last_error());
         }
+        cJSON_Delete(tun);
     }
     if (json) {
         if (selected >= 0)

@@ -1,20 +1,13 @@
-/* debertacl forward: the encoder on ids from a JSON file, outputs to safetensors.
- * debertacl bench: time the encoder on a model folder or a synthesised preset. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* debertacl forward: the encoder on ids from a JSON file, outputs to safetensors; the option
+ * parser and model opening shared with debertacl bench (cmd_bench.c). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-#include "safetensors.h"
-#include "util.h"
-
-typedef struct fwd_opts {
-    const char *model, *synthetic, *input, *output, *device, *json_out;
-    int hidden_states, attentions, batch, length, runs, warmup, profile;
-} fwd_opts;
 
 /* [[...], ...] of equal-length rows of integers */
 static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
@@ -33,8 +26,10 @@ static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
         return NULL;
     }
     int32_t *out = malloc((size_t)rows * (size_t)cols * sizeof *out);
-    if (!out)
+    if (!out) {
+        fprintf(stderr, "debertacl forward: out of memory for %s (%d x %d)\n", what, rows, cols);
         return NULL;
+    }
     int r = 0;
     cJSON *row;
     cJSON_ArrayForEach(row, arr)
@@ -49,7 +44,9 @@ static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
         cJSON *v;
         cJSON_ArrayForEach(v, row)
         {
-            if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int32_t)v->valuedouble) {
+            /* range first: converting an out-of-range double is undefined */
+            if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT32_MIN && v->valuedouble <= INT32_MAX) ||
+                v->valuedouble != (double)(int32_t)v->valuedouble) {
                 fprintf(stderr, "debertacl forward: %s[%d][%d] is not an integer\n", what, r, c);
                 free(out);
                 return NULL;
@@ -63,7 +60,7 @@ static int32_t *read_matrix(cJSON *arr, const char *what, int *B, int *L)
     return out;
 }
 
-static int parse(int argc, char **argv, fwd_opts *o, int bench)
+int dcl_cli_fwd_parse(int argc, char **argv, dcl_cli_fwd_opts *o, int bench)
 {
     memset(o, 0, sizeof *o);
     o->batch = 8;
@@ -134,37 +131,24 @@ static int parse(int argc, char **argv, fwd_opts *o, int bench)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-typedef struct run_state {
-    dcl_context *ctx;
-    dcl_model *model;
-    dcl_model_info info;
-    double t_context, t_model;
-} run_state;
-
-static int open_model(const fwd_opts *o, int profiling, run_state *r)
+int dcl_cli_open_model(const dcl_cli_fwd_opts *o, int profiling, dcl_cli_run_state *r)
 {
     memset(r, 0, sizeof *r);
     dcl_context_params cp = dcl_context_default_params();
     cp.device = dcl_cli_device_spec(o->device);
     cp.profiling = profiling;
-    double t0 = dcl_now();
+    double t0 = cli_now();
     dcl_status st = dcl_context_create(&cp, &r->ctx);
     if (st != DCL_OK) {
         dcl_cli_error("creating the OpenCL context", st);
         return 1;
     }
-    r->t_context = dcl_now() - t0;
-    t0 = dcl_now();
+    r->t_context = cli_now() - t0;
+    t0 = cli_now();
     dcl_model_params mp = dcl_model_default_params();
     st = o->model ? dcl_model_load(r->ctx, o->model, &mp, &r->model)
                   : dcl_model_synthesize(r->ctx, o->synthetic, &mp, &r->model);
-    r->t_model = dcl_now() - t0;
+    r->t_model = cli_now() - t0;
     if (st != DCL_OK) {
         dcl_cli_error(o->model ? "loading the model" : "synthesising the model", st);
         dcl_context_free(r->ctx);
@@ -174,7 +158,7 @@ static int open_model(const fwd_opts *o, int profiling, run_state *r)
     return 0;
 }
 
-static void close_model(run_state *r)
+void dcl_cli_close_model(dcl_cli_run_state *r)
 {
     dcl_model_free(r->model);
     dcl_context_free(r->ctx);
@@ -182,8 +166,8 @@ static void close_model(run_state *r)
 
 int dcl_cmd_forward(int argc, char **argv)
 {
-    fwd_opts o;
-    int rc = parse(argc, argv, &o, 0);
+    dcl_cli_fwd_opts o;
+    int rc = dcl_cli_fwd_parse(argc, argv, &o, 0);
     if (rc == -1) {
         printf("usage: debertacl forward (--model DIR | --synthetic PRESET) --input IN.json --output OUT.safetensors\n"
                "                         [--hidden-states] [--attentions] [--device SPEC]\n"
@@ -200,8 +184,8 @@ int dcl_cmd_forward(int argc, char **argv)
     }
     char *text;
     size_t len;
-    if (dcl_read_file(NULL, o.input, &text, &len) != DCL_OK) {
-        fprintf(stderr, "debertacl forward: %s\n", dcl_last_error());
+    if (cli_read_file(o.input, &text, &len) != 0) {
+        fprintf(stderr, "debertacl forward: %s\n", cli_error_text());
         return 2;
     }
     cJSON *in = cJSON_ParseWithLength(text, len);
@@ -226,8 +210,8 @@ int dcl_cmd_forward(int argc, char **argv)
         free(types);
         return 2;
     }
-    run_state r;
-    if ((rc = open_model(&o, 0, &r))) {
+    dcl_cli_run_state r;
+    if ((rc = dcl_cli_open_model(&o, 0, &r))) {
         free(ids);
         free(mask);
         free(types);
@@ -287,19 +271,25 @@ int dcl_cmd_forward(int argc, char **argv)
             dcl_cli_error("forward", st);
             rc = st == DCL_ERR_RANGE || st == DCL_ERR_INVALID_ARGUMENT ? 2 : 1;
         } else {
-            const int64_t *shp[64];
-            const float *dp[64];
-            const char *nm[64];
-            int c = count < 64 ? count : 64;
-            for (int i = 0; i < c; i++) {
+            /* every tensor: 1 + (num_layers + 1) + num_layers of them with both flags */
+            const int64_t **shp = malloc((size_t)count * sizeof *shp);
+            const float **dp = malloc((size_t)count * sizeof *dp);
+            const char **nm = malloc((size_t)count * sizeof *nm);
+            const int c = count;
+            for (int i = 0; shp && dp && nm && i < c; i++) {
                 shp[i] = shapes[i];
                 dp[i] = data[i];
                 nm[i] = names[i];
             }
-            st = dcl_st_write_f32(o.output, c, nm, ndims, shp, dp);
-            if (st != DCL_OK)
-                dcl_cli_error("writing the output", st);
-            else {
+            int wrote = shp && dp && nm ? cli_st_write_f32(o.output, c, nm, ndims, shp, dp) == 0 : 0;
+            if (!shp || !dp || !nm)
+                fprintf(stderr, "debertacl forward: out of memory for the output list\n");
+            else if (!wrote)
+                fprintf(stderr, "debertacl forward: writing the output: %s\n", cli_error_text());
+            free(shp);
+            free(dp);
+            free(nm);
+            if (wrote) {
                 dcl_timings t;
                 dcl_session_timings(s, &t);
                 printf("%s: %d x %d through %s (%d layers) in %.3f s; wrote %d tensor%s to %s\n",
@@ -323,183 +313,6 @@ int dcl_cmd_forward(int argc, char **argv)
     free(ids);
     free(mask);
     free(types);
-    close_model(&r);
-    return rc;
-}
-
-/* The bench progress line on stderr (rewritten in place on a terminal); what == NULL clears it. */
-static void progress(const char *what, int i, int n)
-{
-    static int tty = -1;
-    if (tty < 0)
-        tty = isatty(fileno(stderr));
-    if (!what) {
-        if (tty)
-            fprintf(stderr, "\r\033[K");
-        return;
-    }
-    if (tty)
-        fprintf(stderr, "\r\033[Kbench: %s %d/%d", what, i, n);
-    else if (i == n)
-        fprintf(stderr, "bench: %s %d/%d\n", what, i, n);
-    fflush(stderr);
-}
-
-int dcl_cmd_bench(int argc, char **argv)
-{
-    fwd_opts o;
-    int rc = parse(argc, argv, &o, 1);
-    if (rc == -1) {
-        printf("usage: debertacl bench (--model DIR | --synthetic PRESET) [--batch 8] [--length 128] [--runs 10]\n"
-               "                       [--warmup 2] [--profile] [--json [FILE]] [--device SPEC]\n"
-               "Times dcl_encode (wall clock, ending in clFinish) on random ids: cold start (context, model,\n"
-               "first pass with kernel builds) apart from warm runs (median of --runs after --warmup).\n"
-               "--profile adds one profiled pass and splits its device time by OpenCL events (debertacl\n"
-               "profile gives the full table). --json writes the results as JSON to FILE, or to stdout\n"
-               "without FILE (or with \"-\"). A progress line goes to stderr.\n");
-        return 0;
-    }
-    if (rc)
-        return rc;
-    run_state r;
-    if ((rc = open_model(&o, o.profile, &r)))
-        return rc;
-    const int B = o.batch, L = o.length;
-    int32_t *ids = malloc((size_t)B * L * sizeof *ids);
-    double *times = malloc((size_t)o.runs * sizeof *times);
-    dcl_session *s = NULL, *sp_s = NULL;
-    rc = 1;
-    if (!ids || !times)
-        goto out;
-    uint64_t seed = 12345;
-    for (int i = 0; i < B * L; i++) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        ids[i] = (int32_t)((seed >> 33) % (uint64_t)r.info.vocab_size);
-    }
-    dcl_session_params sp = dcl_session_default_params();
-    sp.max_batch = B;
-    sp.max_length = L;
-    double t0 = dcl_now();
-    dcl_status st = dcl_session_create(r.model, &sp, &s);
-    double t_session = dcl_now() - t0;
-    dcl_batch b = {B, L, ids, NULL, NULL, NULL};
-    double t_first = 0;
-    if (st == DCL_OK) {
-        t0 = dcl_now();
-        st = dcl_encode(s, &b, NULL);
-        t_first = dcl_now() - t0;
-    }
-    for (int i = 0; i < o.warmup && st == DCL_OK; i++) {
-        progress("warm-up", i + 1, o.warmup);
-        st = dcl_encode(s, &b, NULL);
-    }
-    for (int i = 0; i < o.runs && st == DCL_OK; i++) {
-        progress("run", i + 1, o.runs);
-        t0 = dcl_now();
-        st = dcl_encode(s, &b, NULL);
-        times[i] = dcl_now() - t0;
-    }
-    dcl_timings prof = {0};
-    double prof_transfer = 0, prof_idle = 0, prof_span = 0;
-    if (st == DCL_OK && o.profile) {
-        progress("profiled pass", 1, 1);
-        sp.profile = 1;
-        st = dcl_session_create(r.model, &sp, &sp_s);
-        if (st == DCL_OK)
-            st = dcl_encode(sp_s, &b, NULL); /* warm the profiled session's path */
-        if (st == DCL_OK)
-            st = dcl_encode(sp_s, &b, NULL);
-        const dcl_profile_record *rec = NULL;
-        size_t n = 0;
-        if (st == DCL_OK && (st = dcl_session_profile(sp_s, &rec, &n)) == DCL_OK) {
-            dcl_session_timings(sp_s, &prof);
-            uint64_t reach = n ? rec[0].end_ns : 0;
-            for (size_t i = 0; i < n; i++) {
-                if (rec[i].op_class == DCL_OPC_TRANSFER)
-                    prof_transfer += (double)(rec[i].end_ns - rec[i].start_ns) * 1e-9;
-                if (rec[i].start_ns > reach)
-                    prof_idle += (double)(rec[i].start_ns - reach) * 1e-9;
-                if (rec[i].end_ns > reach)
-                    reach = rec[i].end_ns;
-            }
-            prof_span = n ? (double)(reach - rec[0].start_ns) * 1e-9 : 0;
-        }
-    }
-    progress(NULL, 0, 0);
-    if (st != DCL_OK) {
-        dcl_cli_error("bench", st);
-        goto out;
-    }
-    qsort(times, (size_t)o.runs, sizeof *times, cmp_double);
-    double med = o.runs % 2 ? times[o.runs / 2] : 0.5 * (times[o.runs / 2 - 1] + times[o.runs / 2]);
-    dcl_device_info dev;
-    dcl_context_device_info(r.ctx, &dev);
-    int text_out = !o.json_out || strcmp(o.json_out, "-");
-    if (text_out) {
-        printf("device: %s (%s, driver %s)\n", dev.name, dev.platform_name, dev.driver_version);
-        printf("model: %s%s (%s, %d layers, hidden %d, %.1f M parameters)\n", o.model ? o.model : o.synthetic,
-               o.model ? "" : " [synthesised]", r.info.model_type, r.info.num_layers, r.info.hidden_size,
-               r.info.parameters / 1e6);
-        printf("cold: context %.3f s, model %.3f s, session %.3f s, first pass %.3f s\n", r.t_context, r.t_model,
-               t_session, t_first);
-        printf("warm: batch %d x %d, median %.4f s over %d runs (min %.4f, max %.4f); %.1f sequences/s\n", B, L, med,
-               o.runs, times[0], times[o.runs - 1], B / med);
-        if (o.profile)
-            printf("profile (one pass, OpenCL events): wall %.4f s; GEMM %.4f s (%u calls), kernels %.4f s "
-                   "(%u launches), transfers %.4f s, idle between them %.4f s, host outside them %.4f s\n",
-                   prof.total_seconds, prof.gemm_seconds, prof.gemm_calls, prof.kernel_seconds, prof.kernel_launches,
-                   prof_transfer, prof_idle, prof.total_seconds - prof_span);
-    }
-    if (o.json_out) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "tool", "debertacl bench");
-        cJSON_AddNumberToObject(j, "format_version", 1);
-        cJSON_AddStringToObject(j, "version", dcl_version_string());
-        cJSON_AddStringToObject(j, "device", dev.name);
-        cJSON_AddStringToObject(j, "driver", dev.driver_version);
-        cJSON_AddStringToObject(j, "model", o.model ? o.model : o.synthetic);
-        cJSON_AddNumberToObject(j, "batch", B);
-        cJSON_AddNumberToObject(j, "length", L);
-        cJSON_AddNumberToObject(j, "runs", o.runs);
-        cJSON_AddNumberToObject(j, "median_s", med);
-        cJSON_AddNumberToObject(j, "min_s", times[0]);
-        cJSON_AddNumberToObject(j, "max_s", times[o.runs - 1]);
-        cJSON_AddNumberToObject(j, "cold_context_s", r.t_context);
-        cJSON_AddNumberToObject(j, "cold_model_s", r.t_model);
-        cJSON_AddNumberToObject(j, "cold_first_pass_s", t_first);
-        if (o.profile) {
-            cJSON_AddNumberToObject(j, "profile_total_s", prof.total_seconds);
-            cJSON_AddNumberToObject(j, "profile_gemm_s", prof.gemm_seconds);
-            cJSON_AddNumberToObject(j, "profile_kernels_s", prof.kernel_seconds);
-            cJSON_AddNumberToObject(j, "profile_transfers_s", prof_transfer);
-            cJSON_AddNumberToObject(j, "profile_idle_s", prof_idle);
-            cJSON_AddNumberToObject(j, "profile_gemm_calls", prof.gemm_calls);
-            cJSON_AddNumberToObject(j, "profile_kernel_launches", prof.kernel_launches);
-        }
-        cJSON_AddStringToObject(j, "status", "ok");
-        char *text = cJSON_Print(j);
-        cJSON_Delete(j);
-        if (text && !text_out) {
-            int ok = puts(text) >= 0 && fflush(stdout) == 0;
-            free(text);
-            text = NULL;
-            if (ok)
-                goto written;
-        }
-        if (!text || dcl_write_file_atomic(NULL, o.json_out, text, strlen(text)) != DCL_OK) {
-            fprintf(stderr, "debertacl bench: cannot write %s\n", o.json_out);
-            free(text);
-            goto out;
-        }
-        free(text);
-    }
-written:
-    rc = 0;
-out:
-    dcl_session_free(sp_s);
-    dcl_session_free(s);
-    free(ids);
-    free(times);
-    close_model(&r);
+    dcl_cli_close_model(&r);
     return rc;
 }

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile: the device time of every operation of the encoder, from OpenCL events, on one
  * device or on every device present (--device all), with the device's measured peak; printed as
  * tables and written as JSON, CSV, a Chrome trace and an SVG chart (cmd_profile_out.c,
  * cmd_profile_svg.c). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 typedef struct prof_opts {
     const char *model, *synthetic, *device, *json, *csv, *trace, *svg;
-    int batch, length, runs, warmup, refresh_peak, no_peak;
+    int batch, length, runs, warmup, refresh_peak, no_peak, overhead;
 } prof_opts;
 
 static double now_s(void)
@@ -67,6 +69,8 @@ static int parse(int argc, char **argv, prof_opts *o)
             o->refresh_peak = 1;
         } else if (!strcmp(a, "--no-peak")) {
             o->no_peak = 1;
+        } else if (!strcmp(a, "--overhead")) {
+            o->overhead = 1;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             return -1;
         } else {
@@ -86,7 +90,7 @@ static void usage(void)
     printf("usage: debertacl profile (--model DIR | --synthetic PRESET) [--batch 1] [--length 128]\n"
            "                         [--device SPEC | --device all] [--runs 5] [--warmup 1]\n"
            "                         [--json FILE] [--csv FILE] [--trace FILE] [--svg FILE]\n"
-           "                         [--refresh-peak] [--no-peak]\n"
+           "                         [--refresh-peak] [--no-peak] [--overhead]\n"
            "Runs the encoder on random ids with OpenCL profiling on and reads one event per kernel, GEMM\n"
            "(between two markers) and transfer. Prints, per device, the time of each op class (mean per\n"
            "forward over --runs after --warmup), its share of the wall clock, launches, GFLOP/s, GB/s and\n"
@@ -95,13 +99,53 @@ static void usage(void)
            "operations are their own line. --device all runs every OpenCL device in turn and compares them.\n"
            "--json: every record (schema in the README), --csv: every record, --trace: Chrome trace event\n"
            "format (Perfetto, chrome://tracing), --svg: time per op class per device and a roofline.\n"
-           "FILE \"-\" writes to stdout.\n");
+           "FILE \"-\" writes to stdout. --overhead also runs the forward on a context without profiling,\n"
+           "alternating with the profiled one, and reports the median of the per-round wall-clock ratios\n"
+           "and the largest difference between the two outputs (last_hidden_state).\n");
 }
 
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Sorts v and returns its median. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* --overhead: the same model on a context of the same device without profiling. */
+typedef struct twin {
+    dcl_context *ctx;
+    dcl_model *model;
+    dcl_session *s;
+} twin;
+
+static dcl_status twin_open(const prof_opts *o, const char *spec, twin *t)
+{
+    dcl_context_params cp = dcl_context_default_params();
+    cp.device = spec;
+    dcl_model_params mp = dcl_model_default_params();
+    dcl_session_params sp = dcl_session_default_params();
+    sp.max_batch = o->batch;
+    sp.max_length = o->length;
+    dcl_status st = dcl_context_create(&cp, &t->ctx);
+    if (st == DCL_OK)
+        st = o->model ? dcl_model_load(t->ctx, o->model, &mp, &t->model)
+                      : dcl_model_synthesize(t->ctx, o->synthetic, &mp, &t->model);
+    if (st == DCL_OK)
+        st = dcl_session_create(t->model, &sp, &t->s);
+    return st;
+}
+
+static void twin_close(twin *t)
+{
+    dcl_session_free(t->s);
+    dcl_model_free(t->model);
+    dcl_context_free(t->ctx);
 }
 
 /* Adds one forward's records into the device's per-class sums, span and idle time. */
@@ -158,6 +202,8 @@ static void progress_done(void)
 static void fail(dcl_cli_prof_device *d, const char *what, dcl_status st)
 {
     d->ok = 0;
+    d->bad_input = st == DCL_ERR_IO || st == DCL_ERR_FORMAT || st == DCL_ERR_UNSUPPORTED || st == DCL_ERR_RANGE ||
+                   st == DCL_ERR_INVALID_ARGUMENT;
     snprintf(d->error, sizeof d->error, "%s: %s: %s", what, dcl_status_string(st), dcl_last_error());
 }
 
@@ -168,7 +214,9 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
     dcl_model *model = NULL;
     dcl_session *s = NULL;
     int32_t *ids = NULL;
-    double *walls = NULL;
+    double *walls = NULL, *walls0 = NULL, *ratios = NULL;
+    float *out0 = NULL, *out1 = NULL;
+    twin plain = {NULL, NULL, NULL};
     char spec[16];
     snprintf(spec, sizeof spec, "%d", index);
     d->index = index;
@@ -182,12 +230,6 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
         return;
     }
     const char *name = d->info.name;
-    if (!o->no_peak) {
-        progress(pos, ndev, name, "peak probe", 1, 1);
-        d->has_peak = dcl_context_peak(ctx, o->refresh_peak, &d->peak) == DCL_OK;
-        if (!d->has_peak)
-            fprintf(stderr, "debertacl profile: peak probe on %s failed: %s\n", name, dcl_last_error());
-    }
     progress(pos, ndev, name, "loading the model", 1, 1);
     dcl_model_params mp = dcl_model_default_params();
     st = o->model ? dcl_model_load(ctx, o->model, &mp, &model) : dcl_model_synthesize(ctx, o->synthetic, &mp, &model);
@@ -197,6 +239,12 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
     }
     dcl_model_info mi;
     dcl_model_get_info(model, &mi);
+    if (!o->no_peak) {
+        progress(pos, ndev, name, "peak probe", 1, 1);
+        d->has_peak = dcl_context_peak(ctx, o->refresh_peak, &d->peak) == DCL_OK;
+        if (!d->has_peak)
+            fprintf(stderr, "debertacl profile: peak probe on %s failed: %s\n", name, dcl_last_error());
+    }
     dcl_session_params sp = dcl_session_default_params();
     sp.max_batch = o->batch;
     sp.max_length = o->length;
@@ -205,10 +253,23 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
         fail(d, "creating the session", st);
         goto out;
     }
-    const size_t T = (size_t)o->batch * (size_t)o->length;
+    if (o->overhead) {
+        progress(pos, ndev, name, "loading the model without profiling", 1, 1);
+        if ((st = twin_open(o, spec, &plain)) != DCL_OK) {
+            fail(d, "the unprofiled twin (--overhead)", st);
+            goto out;
+        }
+    }
+    const size_t T = (size_t)o->batch * (size_t)o->length, TH = T * (size_t)mi.hidden_size;
     ids = malloc(T * sizeof *ids);
     walls = malloc((size_t)o->runs * sizeof *walls);
-    if (!ids || !walls) {
+    if (o->overhead) {
+        walls0 = malloc((size_t)o->runs * sizeof *walls0);
+        ratios = malloc((size_t)o->runs * sizeof *ratios);
+        out0 = malloc(TH * sizeof *out0);
+        out1 = malloc(TH * sizeof *out1);
+    }
+    if (!ids || !walls || (o->overhead && (!walls0 || !ratios || !out0 || !out1))) {
         d->ok = 0;
         snprintf(d->error, sizeof d->error, "out of memory");
         goto out;
@@ -219,19 +280,30 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
         ids[i] = (int32_t)((seed >> 33) % (uint64_t)mi.vocab_size);
     }
     dcl_batch b = {o->batch, o->length, ids, NULL, NULL, NULL};
+    dcl_outputs o0 = {out0, NULL, NULL}, o1 = {out1, NULL, NULL};
     for (int i = 0; i <= o->warmup && st == DCL_OK; i++) { /* one more: the first pass builds kernels */
         progress(pos, ndev, name, "warm-up", i + 1, o->warmup + 1);
-        st = dcl_encode(s, &b, NULL);
+        st = dcl_encode(s, &b, &o1);
+        if (st == DCL_OK && plain.s)
+            st = dcl_encode(plain.s, &b, &o0);
     }
     const dcl_profile_record *rec = NULL;
     size_t n = 0;
     for (int i = 0; i < o->runs && st == DCL_OK; i++) {
         progress(pos, ndev, name, "run", i + 1, o->runs);
-        double t0 = now_s();
-        st = dcl_encode(s, &b, NULL);
-        walls[i] = now_s() - t0;
-        if (st == DCL_OK && (st = dcl_session_profile(s, &rec, &n)) == DCL_OK)
-            accumulate(d, rec, n);
+        /* with --overhead, rounds alternate which of the two goes first */
+        for (int k = 0; k < 2 && st == DCL_OK; k++) {
+            int profiled = (k == 0) != (i % 2 == 1);
+            if (!profiled && !plain.s)
+                continue;
+            double t0 = now_s();
+            st = dcl_encode(profiled ? s : plain.s, &b, profiled ? &o1 : &o0);
+            (profiled ? walls : walls0)[i] = now_s() - t0;
+            if (profiled && st == DCL_OK && (st = dcl_session_profile(s, &rec, &n)) == DCL_OK)
+                accumulate(d, rec, n);
+        }
+        if (plain.s)
+            ratios[i] = walls[i] / walls0[i];
     }
     if (st != DCL_OK) {
         fail(d, "forward", st);
@@ -240,11 +312,23 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
     double inv = 1.0 / o->runs, sum = 0;
     for (int i = 0; i < o->runs; i++)
         sum += walls[i];
-    qsort(walls, (size_t)o->runs, sizeof *walls, cmp_double);
+    if (plain.s) {
+        double diff = 0;
+        for (size_t i = 0; i < TH; i++) {
+            double x = fabs((double)out0[i] - (double)out1[i]);
+            diff = x > diff || x != x ? x : diff;
+        }
+        d->has_overhead = 1;
+        d->max_abs_diff = diff;
+        d->unprofiled_median = median(walls0, o->runs);
+        d->overhead_median = median(ratios, o->runs);
+        d->overhead_min = ratios[0];
+        d->overhead_max = ratios[o->runs - 1];
+    }
     d->wall_mean = sum * inv;
+    d->wall_median = median(walls, o->runs);
     d->wall_min = walls[0];
     d->wall_max = walls[o->runs - 1];
-    d->wall_median = o->runs % 2 ? walls[o->runs / 2] : 0.5 * (walls[o->runs / 2 - 1] + walls[o->runs / 2]);
     d->events *= inv;
     d->span *= inv;
     d->idle *= inv;
@@ -262,6 +346,11 @@ static void profile_device(const prof_opts *o, int index, int pos, int ndev, dcl
 out:
     free(ids);
     free(walls);
+    free(walls0);
+    free(ratios);
+    free(out0);
+    free(out1);
+    twin_close(&plain);
     dcl_session_free(s);
     dcl_model_free(model);
     dcl_context_free(ctx);
@@ -313,7 +402,7 @@ int dcl_cmd_profile(int argc, char **argv)
         fprintf(stderr, "debertacl profile: out of memory\n");
         return 1;
     }
-    int failed = 0;
+    int failed = 0, bad_input = 0;
     for (int i = 0; i < ndev; i++) {
         profile_device(&o, all ? i : single, i, ndev, &run.dev[i]);
         progress_done();
@@ -321,6 +410,7 @@ int dcl_cmd_profile(int argc, char **argv)
             fprintf(stderr, "debertacl profile: device %d (%s): %s\n", run.dev[i].index, run.dev[i].info.name,
                     run.dev[i].error);
             failed++;
+            bad_input += run.dev[i].bad_input;
         }
     }
     int quiet = (o.json && !strcmp(o.json, "-")) || (o.csv && !strcmp(o.csv, "-")) ||
@@ -332,5 +422,7 @@ int dcl_cmd_profile(int argc, char **argv)
     for (int i = 0; i < ndev; i++)
         free(run.dev[i].records);
     free(run.dev);
+    if (failed && bad_input == failed)
+        return 2;
     return werr || failed ? 1 : 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile: the text tables and the JSON, CSV and Chrome trace writers. Every number goes
  * through dcl_cli_num() or cJSON, so the output never depends on the locale. */
 #include <cjson/cJSON.h>
@@ -29,7 +30,8 @@ const char *dcl_cli_num(char *buf, size_t size, double v, int prec)
  * class reaches; bandwidth alone for classes without arithmetic. -1 when unknown. */
 static double peak_fraction(const dcl_cli_prof_device *d, const dcl_cli_prof_class *c)
 {
-    if (!d->has_peak || c->seconds <= 0 || d->peak.gflops <= 0 || d->peak.gbytes <= 0)
+    if (!d->has_peak || c->seconds <= 0 || d->peak.gflops <= 0 || d->peak.gbytes <= 0 ||
+        c == &d->cls[DCL_OPC_TRANSFER]) /* host copies are not bound by the device's memory */
         return -1;
     double gbs = c->bytes / c->seconds * 1e-9;
     if (c->flops <= 0)
@@ -51,6 +53,68 @@ static const char *type_name(dcl_device_type t)
 
 /* ---- text ---- */
 
+typedef struct op_sum {
+    char op[64], kernel[48];
+    double seconds, flops;
+    unsigned count;
+} op_sum;
+
+/* "layer3.attention.softmax" -> "attention.softmax", "emd.layer11.ffn.act" -> "emd.ffn.act" */
+static void strip_layer(const char *op, char *out, size_t size)
+{
+    const char *p = strstr(op, "layer");
+    size_t pre = p ? (size_t)(p - op) : 0;
+    if (!p || (pre && op[pre - 1] != '.')) {
+        snprintf(out, size, "%s", op);
+        return;
+    }
+    const char *dot = strchr(p, '.');
+    snprintf(out, size, "%.*s%s", (int)pre, op, dot ? dot + 1 : "");
+}
+
+static int by_time(const void *a, const void *b)
+{
+    double x = ((const op_sum *)a)->seconds, y = ((const op_sum *)b)->seconds;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The operations of the last run summed over the layers, longest first. */
+static void top_ops(const dcl_cli_prof_device *d, FILE *f, int top)
+{
+    op_sum *sums = d->count ? calloc(d->count, sizeof *sums) : NULL;
+    if (!sums)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < d->count; i++) {
+        const dcl_profile_record *r = &d->records[i];
+        char key[64];
+        strip_layer(r->op, key, sizeof key);
+        size_t k = 0;
+        while (k < n && (strcmp(sums[k].op, key) || strcmp(sums[k].kernel, r->kernel)))
+            k++;
+        if (k == n) {
+            snprintf(sums[k].op, sizeof sums[k].op, "%s", key);
+            snprintf(sums[k].kernel, sizeof sums[k].kernel, "%s", r->kernel);
+            n++;
+        }
+        sums[k].seconds += (double)(r->end_ns - r->start_ns) * 1e-9;
+        sums[k].flops += r->flops;
+        sums[k].count++;
+    }
+    qsort(sums, n, sizeof *sums, by_time);
+    char a[32], b[32];
+    fprintf(f, "  longest operations of the last run, summed over the layers:\n");
+    fprintf(f, "  %-28s %-28s %5s %10s %9s\n", "op", "kernel or routine", "count", "time ms", "GFLOP/s");
+    for (size_t k = 0; k < n && (int)k < top; k++) {
+        const op_sum *o = &sums[k];
+        fprintf(f, "  %-28s %-28s %5u %10s %9s\n", o->op, o->kernel, o->count,
+                dcl_cli_num(a, sizeof a, o->seconds * 1e3, 3),
+                o->flops > 0 && o->seconds > 0 ? dcl_cli_num(b, sizeof b, o->flops / o->seconds * 1e-9, 2) : "-");
+    }
+    fprintf(f, "\n");
+    free(sums);
+}
+
 static void device_table(const dcl_cli_prof_run *r, const dcl_cli_prof_device *d, FILE *f)
 {
     char a[32], b[32], c[32], e[32], g[32], h[32];
@@ -63,13 +127,19 @@ static void device_table(const dcl_cli_prof_run *r, const dcl_cli_prof_device *d
     if (d->has_peak)
         fprintf(f, "  peak (probe%s): %s GFLOP/s FP32 multiply-add, %s GB/s read\n", d->peak.cached ? ", cached" : "",
                 dcl_cli_num(a, sizeof a, d->peak.gflops, 1), dcl_cli_num(b, sizeof b, d->peak.gbytes, 1));
-    fprintf(f, "  model %s%s, batch %d x %d, %d runs after %d warm-up\n", r->model,
+    fprintf(f, "  model %s%s, batch %d x %d, %d runs after %d warm-up passes\n", r->model,
             r->synthetic ? " [synthesised]" : "", r->batch, r->length, r->runs, r->warmup + 1);
     fprintf(f, "  wall clock: median %s s (min %s, max %s, mean %s); operations %s s = %s %% of the mean\n",
             dcl_cli_num(a, sizeof a, d->wall_median, 4), dcl_cli_num(b, sizeof b, d->wall_min, 4),
             dcl_cli_num(c, sizeof c, d->wall_max, 4), dcl_cli_num(e, sizeof e, d->wall_mean, 4),
             dcl_cli_num(g, sizeof g, d->events, 4),
             dcl_cli_num(h, sizeof h, d->wall_mean > 0 ? 100.0 * d->events / d->wall_mean : 0, 1));
+    if (d->has_overhead)
+        fprintf(f, "  profiling overhead: wall clock profiled / unprofiled, median of %d rounds %s (min %s, max %s); "
+                "unprofiled median %s s; outputs differ by at most %g\n",
+                r->runs, dcl_cli_num(a, sizeof a, d->overhead_median, 4), dcl_cli_num(b, sizeof b, d->overhead_min, 4),
+                dcl_cli_num(c, sizeof c, d->overhead_max, 4), dcl_cli_num(e, sizeof e, d->unprofiled_median, 4),
+                d->max_abs_diff);
     fprintf(f, "  %-24s %10s %7s %9s %9s %9s %6s\n", "op class", "time ms", "share", "launches", "GFLOP/s", "GB/s",
             "%peak");
     double wall = d->wall_mean > 0 ? d->wall_mean : 1;
@@ -96,6 +166,7 @@ static void device_table(const dcl_cli_prof_run *r, const dcl_cli_prof_device *d
     fprintf(f, "  %-24s %10s %6s%% %9s\n\n", "total (wall clock, mean)",
             dcl_cli_num(a, sizeof a, d->wall_mean * 1e3, 3),
             "100.0", dcl_cli_num(c, sizeof c, launches, 0));
+    top_ops(d, f, 8);
 }
 
 void dcl_cli_prof_table(const dcl_cli_prof_run *r, FILE *f)
@@ -207,6 +278,14 @@ static cJSON *device_json(const dcl_cli_prof_device *d)
     cJSON_AddNumberToObject(w, "mean", d->wall_mean);
     cJSON_AddNumberToObject(w, "min", d->wall_min);
     cJSON_AddNumberToObject(w, "max", d->wall_max);
+    if (d->has_overhead) {
+        cJSON *ov = cJSON_AddObjectToObject(o, "overhead");
+        cJSON_AddNumberToObject(ov, "ratio_median", d->overhead_median);
+        cJSON_AddNumberToObject(ov, "ratio_min", d->overhead_min);
+        cJSON_AddNumberToObject(ov, "ratio_max", d->overhead_max);
+        cJSON_AddNumberToObject(ov, "unprofiled_median_s", d->unprofiled_median);
+        cJSON_AddNumberToObject(ov, "max_abs_diff", d->max_abs_diff);
+    }
     cJSON_AddNumberToObject(o, "ops_s", d->events);
     cJSON_AddNumberToObject(o, "span_s", d->span);
     cJSON_AddNumberToObject(o, "idle_s", d->idle);

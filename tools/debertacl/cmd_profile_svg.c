@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl profile --svg: a small SVG writer (no plotting dependency) drawing two charts: the time
  * per forward of each op class, stacked, one bar per device side by side; and a roofline
  * (arithmetic intensity vs achieved GFLOP/s, log-log) with each device's measured ceilings. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl tokenize --model DIR (--text T | --file F) [--pair-file F2] [--max-length N]
  *                    [--no-special-tokens] [--bench] [--verbose]
  * One JSON line per input line: {"input_ids", "token_type_ids", "offsets", "tokens"}; --bench
@@ -8,7 +9,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "util.h"
 
 static void usage(FILE *f)
 {
@@ -129,8 +129,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
     size_t *lens = NULL, *plens = NULL, n = 0, pn = 0;
     int rc = 0;
     if (file) {
-        if ((st = dcl_read_file(NULL, file, &data, &dlen)) != DCL_OK) {
-            dcl_cli_error("reading --file", st);
+        if (cli_read_file(file, &data, &dlen) != 0) {
+            fprintf(stderr, "debertacl tokenize: --file: %s\n", cli_error_text());
             rc = 2;
             goto done;
         }
@@ -147,8 +147,8 @@ int dcl_cmd_tokenize(int argc, char **argv)
         }
     }
     if (pair_file) {
-        if ((st = dcl_read_file(NULL, pair_file, &pdata, &plen)) != DCL_OK) {
-            dcl_cli_error("reading --pair-file", st);
+        if (cli_read_file(pair_file, &pdata, &plen) != 0) {
+            fprintf(stderr, "debertacl tokenize: --pair-file: %s\n", cli_error_text());
             rc = 2;
             goto done;
         }
@@ -164,7 +164,7 @@ int dcl_cmd_tokenize(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    double t0 = dcl_now();
+    double t0 = cli_now();
     size_t tokens = 0, bytes = 0;
     for (size_t i = 0; i < n; i++) {
         dcl_encoding *e = NULL;
@@ -184,11 +184,11 @@ int dcl_cmd_tokenize(int argc, char **argv)
         dcl_encoding_free(e);
     }
     if (bench) {
-        double secs = dcl_now() - t0;
+        double secs = cli_now() - t0;
         char s1[64], s2[64], s3[64];
-        dcl_format_double(s1, sizeof s1, secs);
-        dcl_format_double(s2, sizeof s2, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
-        dcl_format_double(s3, sizeof s3, secs > 0 ? (double)tokens / secs : 0.0);
+        cli_format_double(s1, sizeof s1, secs);
+        cli_format_double(s2, sizeof s2, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+        cli_format_double(s3, sizeof s3, secs > 0 ? (double)tokens / secs : 0.0);
         printf("{\"lines\": %zu, \"bytes\": %zu, \"tokens\": %zu, \"seconds\": %s, \"mb_per_s\": %s, "
                "\"tokens_per_s\": %s}\n",
                n, bytes, tokens, s1, s2, s3);

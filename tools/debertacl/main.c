@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* debertacl: command-line front end of the library. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,15 +11,16 @@ static const struct {
     dcl_cli_fn fn;
     const char *help;
 } commands[] = {
-    {"devices", dcl_cmd_devices, "list OpenCL platforms and devices [--json] [--device SPEC]"},
+    {"devices", dcl_cmd_devices, "list OpenCL platforms and devices, with their tuning [--json | --tuning] [--device SPEC]"},
     /* DCL-CLI-TABLE */
     {"attnbench", dcl_cmd_attnbench, "fused vs materialised attention over lengths (--lengths), packed vs padded batches (--mix N)"},
-    {"run", dcl_cmd_run, "run a task head from text or ids: fill-mask, classify, nli, ner, qa, choice, embed"},
+    {"run", dcl_cmd_run, "pipelines from text or ids: fill-mask, classify, nli, zero-shot, rerank, ner, qa, choice, embed"},
     {"tokenize", dcl_cmd_tokenize, "text to ids as JSON lines --model DIR (--text T | --file F) [--pair-file F2] [--max-length N] [--no-special-tokens] [--bench]"},
     {"forward", dcl_cmd_forward, "run the encoder on ids from JSON, write safetensors (--model DIR --input IN.json --output OUT.safetensors)"},
     {"bench", dcl_cmd_bench, "time the encoder (--model DIR or --synthetic PRESET, --batch B --length L)"},
     {"profile", dcl_cmd_profile, "per-operation device times on one or every device (--device all), "
                                  "with tables, JSON, CSV, traces and SVG charts"},
+    {"tune", dcl_cmd_tune, "tune the kernels for a device (--model DIR | --synthetic PRESET) [--budget S] [--output FILE]"},
 };
 
 const char *dcl_cli_device_spec(const char *arg)
@@ -50,7 +52,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nenvironment: DEBERTACL_DEVICE (default --device), DEBERTACL_CACHE_DIR (program cache, "
-               "\"off\" to disable), DEBERTACL_KERNEL_DIR (read cl/*.cl from disk)\n");
+               "\"off\" to disable), DEBERTACL_KERNEL_DIR (read cl/*.cl from disk), DEBERTACL_PROFILE_PATH (tuning "
+               "profiles: a file or folder)\n");
 }
 
 int main(int argc, char **argv)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes tests/data/demo: a small DeBERTa-v3-style masked-LM folder with RANDOM weights and the real
 (test) SentencePiece tokenizer of tests/data/tokenizer/spm_v3, so that
 

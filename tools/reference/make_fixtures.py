@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate the DeBERTa reference fixtures used by the debertacl tests.
 
 Usage:

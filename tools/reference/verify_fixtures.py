@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Check the reference fixtures written by make_fixtures.py.
 
 Usage:

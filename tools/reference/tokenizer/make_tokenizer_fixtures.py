@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes the tokenizer fixtures of tests/data/tokenizer (deterministic; only local text).
 
     python3 tools/reference/tokenizer/make_tokenizer_fixtures.py [--out tests/data/tokenizer]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Makes the tokenizer.json folders of tests/data/tokenizer from the hub-style ones there.
 
     python3 tools/reference/tokenizer/make_tokenizer_json_fixtures.py [--out tests/data/tokenizer]

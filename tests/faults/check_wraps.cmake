@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: Apache-2.0
+# Fails when the library (LIB, a static archive) refers to an OpenCL or CLBlast function that
+# tests/faults/CMakeLists.txt does not wrap. Usage: cmake -DLIB=... -DNM=... -DWRAPS=a;b -P this
+execute_process(COMMAND ${NM} -u ${LIB} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} -u ${LIB} failed")
+endif()
+string(REGEX MATCHALL "[ \t]U (cl[A-Z][A-Za-z0-9]*|CLBlast[A-Za-z0-9]*)" refs "${out}")
+set(missing "")
+foreach(r ${refs})
+  string(REGEX REPLACE ".*U " "" name "${r}")
+  list(FIND WRAPS ${name} i)
+  if(i EQUAL -1)
+    list(APPEND missing ${name})
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES missing)
+if(missing)
+  message(FATAL_ERROR "not wrapped by tests/faults (add them to DCL_FAULT_WRAPS and faults_wrap.c): ${missing}")
+endif()
+list(LENGTH refs n)
+message(STATUS "all ${n} OpenCL / CLBlast references are wrapped")
