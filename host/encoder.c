@@ -418,22 +418,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
         return st;
     /* c2c: scores[h, b] = Q K^T */
-    dcl_gemm_args g = {0};
-    g.trans_b = 1;
-    g.m = L;
-    g.n = L;
-    g.k = D;
-    g.alpha = 1.0f;
-    g.a = s->q;
-    g.lda = D;
-    g.a_stride = (size_t)L * D;
-    g.b = s->k;
-    g.ldb = D;
-    g.b_stride = (size_t)L * D;
-    g.c = s->scores;
-    g.ldc = L;
-    g.c_stride = (size_t)L * L;
-    g.batch = (size_t)NH * B;
+    dcl_gemm_args g = dcl_attn_qk_args(L, D, (size_t)NH * B, s->q, s->k, s->scores, 0);
     if (materialize)
         dcl_prof_op(pr, DCL_OPC_SCORES, 0, 0, "%s%d.attention.scores_gemm", lp, l);
     if (materialize && (st = dcl_session_gemm(s, &g, NULL)))
@@ -504,21 +489,7 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     if (attn_out && (st = read_attentions(s, attn_out)))
         return st;
     /* context = P V, merged back to [T, A] */
-    dcl_gemm_args pv = {0};
-    pv.m = L;
-    pv.n = D;
-    pv.k = L;
-    pv.alpha = 1.0f;
-    pv.a = s->scores;
-    pv.lda = L;
-    pv.a_stride = (size_t)L * L;
-    pv.b = s->v;
-    pv.ldb = D;
-    pv.b_stride = (size_t)L * D;
-    pv.c = s->ctxh;
-    pv.ldc = D;
-    pv.c_stride = (size_t)L * D;
-    pv.batch = (size_t)NH * B;
+    dcl_gemm_args pv = dcl_attn_pv_args(L, D, (size_t)NH * B, s->scores, s->v, s->ctxh);
     dcl_prof_op(pr, DCL_OPC_PV, 0, 0, "%s%d.attention.pv_gemm", lp, l);
     if ((st = dcl_session_gemm(s, &pv, NULL)))
         return st;

@@ -95,12 +95,19 @@ static void clblast_apply(dcl_context *ctx, clblast_owner *o)
     }
 }
 
-dcl_status dcl_gemm_init(dcl_context *ctx)
+/* The routes and the packed-GEMM width from the context's tuning; the GEMM program is rebuilt with
+ * the tuning's -D options on first use. */
+static void routes_from_tuning(dcl_context *ctx)
 {
     dcl_gemm_pack_init(ctx);
     ctx->gemm_prog = NULL;
     ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
                     dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+}
+
+dcl_status dcl_gemm_init(dcl_context *ctx)
+{
+    routes_from_tuning(ctx);
     char key[512];
     clblast_key(ctx, key, sizeof key);
     pthread_mutex_lock(&owners_lock);
@@ -140,10 +147,7 @@ dcl_status dcl_gemm_init(dcl_context *ctx)
 
 dcl_status dcl_gemm_retune(dcl_context *ctx)
 {
-    dcl_gemm_pack_init(ctx);
-    ctx->gemm_prog = NULL; /* rebuilt with the new -D options on first use */
-    ctx->gemm_own = dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NT) == DCL_GEMM_ROUTE_OWN ||
-                    dcl_tuning_value(ctx, DCL_T_GEMM_ROUTE_NN) == DCL_GEMM_ROUTE_OWN;
+    routes_from_tuning(ctx);
     char key[512];
     clblast_key(ctx, key, sizeof key);
     pthread_mutex_lock(&owners_lock);
@@ -335,6 +339,48 @@ dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_o
     g.c = y;
     g.c_off = y_off;
     g.ldc = n;
+    return g;
+}
+
+dcl_gemm_args dcl_attn_qk_args(size_t L, size_t D, size_t heads, cl_mem q, cl_mem k, cl_mem scores, size_t scores_off)
+{
+    dcl_gemm_args g = {0};
+    g.trans_b = 1;
+    g.m = L;
+    g.n = L;
+    g.k = D;
+    g.alpha = 1.0f;
+    g.a = q;
+    g.lda = D;
+    g.a_stride = L * D;
+    g.b = k;
+    g.ldb = D;
+    g.b_stride = L * D;
+    g.c = scores;
+    g.c_off = scores_off;
+    g.ldc = L;
+    g.c_stride = L * L;
+    g.batch = heads;
+    return g;
+}
+
+dcl_gemm_args dcl_attn_pv_args(size_t L, size_t D, size_t heads, cl_mem p, cl_mem v, cl_mem out)
+{
+    dcl_gemm_args g = {0};
+    g.m = L;
+    g.n = D;
+    g.k = L;
+    g.alpha = 1.0f;
+    g.a = p;
+    g.lda = L;
+    g.a_stride = L * L;
+    g.b = v;
+    g.ldb = D;
+    g.b_stride = L * D;
+    g.c = out;
+    g.ldc = D;
+    g.c_stride = L * D;
+    g.batch = heads;
     return g;
 }
 

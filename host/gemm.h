@@ -82,6 +82,11 @@ dcl_status dcl_gemm_temp_size(dcl_context *ctx, const dcl_gemm_args *g, size_t *
 dcl_gemm_args dcl_linear_args(size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                               cl_mem y, size_t y_off);
 
+/* Per-head attention products over `heads` contiguous [L, D] blocks (alpha 1, beta 0):
+ * scores[h] = Q[h] K[h]ᵀ ([L, L] each, from scores_off), and out[h] = P[h] V[h] ([L, D] each). */
+dcl_gemm_args dcl_attn_qk_args(size_t L, size_t D, size_t heads, cl_mem q, cl_mem k, cl_mem scores, size_t scores_off);
+dcl_gemm_args dcl_attn_pv_args(size_t L, size_t D, size_t heads, cl_mem p, cl_mem v, cl_mem out);
+
 /* Y[m, n] = X[m, k] · W[n, k]ᵀ (+ beta Y). */
 dcl_status dcl_linear(dcl_context *ctx, size_t m, size_t n, size_t k, cl_mem x, size_t x_off, cl_mem w, size_t w_off,
                       float beta, cl_mem y, size_t y_off, cl_mem temp);

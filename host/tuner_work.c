@@ -139,42 +139,12 @@ static dcl_status work(tuner *tn, kernel_id k)
         if ((st = linear(tn, T, tn->A, H, &off)) || (st = linear(tn, T, H, tn->A, &off)) ||
             (st = linear(tn, T, I, H, &off)) || (st = linear(tn, T, H, I, &off)))
             return st;
-        dcl_gemm_args g = {0};
-        g.trans_b = 1;
-        g.m = L;
-        g.n = L;
-        g.k = D;
-        g.alpha = 1.0f;
-        g.a = tn->ga;
-        g.lda = D;
-        g.a_stride = L * D;
-        g.b = tn->gb;
-        g.ldb = D;
-        g.b_stride = L * D;
-        g.c = tn->gc;
-        g.c_off = off;
-        g.ldc = L;
-        g.c_stride = L * L;
-        g.batch = BH;
+        dcl_gemm_args g = dcl_attn_qk_args(L, D, BH, tn->ga, tn->gb, tn->gc, off);
         return dcl_gemm(tn->ctx, &g, NULL);
     }
     case K_GEMM_NN: {
         /* probabilities times values, per head */
-        dcl_gemm_args g = {0};
-        g.m = L;
-        g.n = D;
-        g.k = L;
-        g.alpha = 1.0f;
-        g.a = tn->ga;
-        g.lda = L;
-        g.a_stride = L * L;
-        g.b = tn->gb;
-        g.ldb = D;
-        g.b_stride = L * D;
-        g.c = tn->gc;
-        g.ldc = D;
-        g.c_stride = L * D;
-        g.batch = BH;
+        dcl_gemm_args g = dcl_attn_pv_args(L, D, BH, tn->ga, tn->gb, tn->gc);
         return dcl_gemm(tn->ctx, &g, NULL);
     }
     default:
