@@ -15,7 +15,7 @@
    debertacl/transformers, and each implementation's median time; also the process CPU time of
    each call (all threads; spinning worker threads count) and the load average before/after, as
    a hint of how busy the machine was.
-4. GEMMs (--gemm): debertacl's profile pass (a clFinish after every op; dcl_session_timings'
+4. GEMMs (--gemm): debertacl's profile pass (the GEMMs' OpenCL event times; dcl_session_timings'
    gemm_seconds) against the same GEMM list in numpy's BLAS (bench_transformers.gemm_list,
    threadpoolctl-limited to --threads), interleaved the same way, median of per-round ratios.
 
@@ -38,7 +38,8 @@ import bench_transformers as bt  # noqa: E402  (the presets and the GEMM list)
 
 class Batch(ctypes.Structure):
     _fields_ = [("batch", ctypes.c_int), ("length", ctypes.c_int), ("input_ids", ctypes.c_void_p),
-                ("attention_mask", ctypes.c_void_p), ("token_type_ids", ctypes.c_void_p)]
+                ("attention_mask", ctypes.c_void_p), ("token_type_ids", ctypes.c_void_p),
+                ("offsets", ctypes.c_void_p)]
 
 
 class Outputs(ctypes.Structure):
@@ -57,7 +58,8 @@ class ModelParams(ctypes.Structure):
 
 
 class SessionParams(ctypes.Structure):
-    _fields_ = [("max_batch", ctypes.c_int), ("max_length", ctypes.c_int), ("profile", ctypes.c_int)]
+    _fields_ = [("max_batch", ctypes.c_int), ("max_length", ctypes.c_int), ("profile", ctypes.c_int),
+                ("materialized_attention", ctypes.c_int)]
 
 
 class Timings(ctypes.Structure):
@@ -103,7 +105,7 @@ class Debertacl:
             raise RuntimeError("debertacl %s: status %d: %s" % (what, st, self.lib.dcl_last_error().decode()))
 
     def encode(self, ids, mask, out, profile=0):
-        b = Batch(ids.shape[0], ids.shape[1], ids.ctypes.data, mask.ctypes.data, None)
+        b = Batch(ids.shape[0], ids.shape[1], ids.ctypes.data, mask.ctypes.data, None, None)
         o = Outputs(out.ctypes.data, None, None)
         self._check(self.lib.dcl_encode(self.sessions[profile], ctypes.byref(b), ctypes.byref(o)), "encode")
 
