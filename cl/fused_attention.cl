@@ -177,3 +177,237 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
             FA_STORE(acc[c] * inv, c, out);
     }
 }
+
+/* ---- CPU shape: register blocks, keys vectorised (FA_RB = 1) ----
+ * The same result as dcl_fused_attention, computed the way a CPU likes it: one work-item (a
+ * work-group of one) per FA_TQ queries of one head, FA_KW keys at a time in one vector. The
+ * scores of a key block are FA_TQ vector accumulators (s[q] += q[t_q, e] * kT[e, keys]: one vector
+ * load and FA_TQ broadcast multiply-adds per head dimension e); the online softmax works on whole
+ * vectors (a horizontal maximum and sum per query and block); P V walks the head dimension a
+ * vector at a time with FA_TQ accumulators (one value-row load and FA_TQ multiply-adds per key).
+ * Keys come transposed, kT [NH, FA_D, kts] (dcl_fa_split), so a key block is one contiguous
+ * load; columns past a sequence's end are read (kts >= T + FA_KW keeps them inside the buffer)
+ * and masked off. Tiles as in dcl_fused_attention with nq <= FA_TQ.
+ * Global size (NT, NH), local size (1, 1). */
+#ifndef FA_KW
+#define FA_KW 16 /* keys per block = vector width: 8 or 16 */
+#endif
+#if FA_KW == 8
+typedef float8 fk_vec;
+typedef int8 fk_ivec;
+#define FK_LOAD vload8
+#define FK_STORE vstore8
+#define FK_LANES ((fk_ivec)(0, 1, 2, 3, 4, 5, 6, 7))
+static inline float fk_hmax(float8 v)
+{
+    float4 a = fmax(v.lo, v.hi);
+    float2 b = fmax(a.lo, a.hi);
+    return fmax(b.lo, b.hi);
+}
+static inline float fk_hsum(float8 v)
+{
+    float4 a = v.lo + v.hi;
+    float2 b = a.lo + a.hi;
+    return b.lo + b.hi;
+}
+#elif FA_KW == 16
+typedef float16 fk_vec;
+typedef int16 fk_ivec;
+#define FK_LOAD vload16
+#define FK_STORE vstore16
+#define FK_LANES ((fk_ivec)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+static inline float fk_hmax(float16 v)
+{
+    float8 a = fmax(v.lo, v.hi);
+    float4 b = fmax(a.lo, a.hi);
+    float2 c = fmax(b.lo, b.hi);
+    return fmax(c.lo, c.hi);
+}
+static inline float fk_hsum(float16 v)
+{
+    float8 a = v.lo + v.hi;
+    float4 b = a.lo + a.hi;
+    float2 c = b.lo + b.hi;
+    return c.lo + c.hi;
+}
+#else
+#error "FA_KW must be 8 or 16"
+#endif
+#if FA_D % FA_KW == 0 /* the host takes the FA_RB kernel only where a key vector divides the head */
+#define FK_NV (FA_D / FA_KW)
+
+/* The heads of the fused QKV projection for the FA_RB kernel, in one pass: for token t and head
+ * h, q, k, v [NH, T, FA_D] = src[t, off + h * hs + e] (+ bias[h * FA_D + e]), and the keys
+ * transposed, kT [NH, FA_D, kts] (zeros for T <= t < kts). want_q 0: q is not written (the
+ * enhanced mask decoder's queries come from another projection). Global size (kts, NH). */
+__kernel void dcl_fa_split(const uint T, const uint kts, const uint src_stride, const uint hs, const uint q_off,
+                           const uint k_off, const uint v_off, __global const float *restrict src,
+                           __global const float *restrict bq, __global const float *restrict bk,
+                           __global const float *restrict bv, const int use_bq, const int use_bk, const int use_bv,
+                           const int want_q, __global float *restrict q, __global float *restrict k,
+                           __global float *restrict v, __global float *restrict kT)
+{
+    const uint t = get_global_id(0), h = get_global_id(1);
+    if (t >= kts)
+        return;
+    __global float *kc = kT + (size_t)h * FA_D * kts + t;
+    if (t >= T) {
+        for (uint e = 0; e < FA_D; e++)
+            kc[(size_t)e * kts] = 0.0f;
+        return;
+    }
+    __global const float *row = src + (size_t)t * src_stride + (size_t)h * hs;
+    const size_t dst = ((size_t)h * T + t) * FA_D;
+    float krow[FA_D];
+    _Pragma("unroll")
+    for (uint x = 0; x < FK_NV; x++) {
+        fk_vec kv = FK_LOAD(x, row + k_off), vv = FK_LOAD(x, row + v_off);
+        if (use_bk)
+            kv += FK_LOAD(x, bk + (size_t)h * FA_D);
+        if (use_bv)
+            vv += FK_LOAD(x, bv + (size_t)h * FA_D);
+        FK_STORE(kv, x, k + dst);
+        FK_STORE(kv, x, krow);
+        FK_STORE(vv, x, v + dst);
+        if (want_q) {
+            fk_vec qv = FK_LOAD(x, row + q_off);
+            if (use_bq)
+                qv += FK_LOAD(x, bq + (size_t)h * FA_D);
+            FK_STORE(qv, x, q + dst);
+        }
+    }
+    for (uint e = 0; e < FA_D; e++)
+        kc[(size_t)e * kts] = krow[e];
+}
+
+__kernel __attribute__((reqd_work_group_size(1, 1, 1))) void
+dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __global const int4 *tiles,
+                       __global const float *restrict q, __global const float *restrict kT, const uint kts,
+                       __global const float *restrict v, __global const float *restrict c2p,
+                       __global const float *restrict p2c, __global const int *restrict slot, const uint Lmax,
+                       const uint NSR, __global const float *restrict mask, const int use_mask,
+                       const float inv_scale, const int use_c2p, const int use_p2c, __global float *restrict ctx)
+{
+    const uint h = get_global_id(1);
+    const int4 tile = tiles[get_global_id(0)];
+    const uint q0 = (uint)tile.x, nq = (uint)tile.y, s0 = (uint)tile.z, n = (uint)tile.w;
+    const uint i0 = q0 - s0;
+    const int use_rel = use_c2p || use_p2c;
+    __global const float *kh = kT + (size_t)h * FA_D * kts + s0;
+    __global const float *vh = v + ((size_t)h * T + s0) * FA_D;
+    __global const float *qrow[FA_TQ];
+    int qok[FA_TQ];
+    float m[FA_TQ], l[FA_TQ];
+    fk_vec acc[FA_TQ][FK_NV];
+    _Pragma("unroll")
+    for (uint r = 0; r < FA_TQ; r++) {
+        const uint t = q0 + min(r, nq - 1); /* rows past nq repeat the last query, never written */
+        qrow[r] = q + ((size_t)h * T + t) * FA_D;
+        qok[r] = !use_mask || mask[t] != 0.0f;
+        m[r] = -FLT_MAX;
+        l[r] = 0.0f;
+        _Pragma("unroll")
+        for (uint c = 0; c < FK_NV; c++)
+            acc[r][c] = (fk_vec)0.0f;
+    }
+    for (uint j0 = 0; j0 < n; j0 += FA_KW) {
+        const uint nk = min((uint)FA_KW, n - j0);
+        /* lanes that are keys of this sequence (and not padding) */
+        fk_ivec ok = FK_LANES < (fk_ivec)nk;
+        if (use_mask) {
+            float mk[FA_KW];
+            _Pragma("unroll")
+            for (uint c = 0; c < FA_KW; c++)
+                mk[c] = c < nk ? mask[s0 + j0 + c] : 0.0f;
+            ok = ok & (FK_LOAD(0, mk) != (fk_vec)0.0f);
+        }
+        fk_vec s[FA_TQ];
+        _Pragma("unroll")
+        for (uint r = 0; r < FA_TQ; r++)
+            s[r] = (fk_vec)0.0f;
+        for (uint e = 0; e < FA_D; e++) {
+            const fk_vec kv = FK_LOAD(0, kh + (size_t)e * kts + j0);
+            _Pragma("unroll")
+            for (uint r = 0; r < FA_TQ; r++)
+                s[r] = fma((fk_vec)qrow[r][e], kv, s[r]);
+        }
+        if (use_rel) {
+            /* slot of (query i0 + r, key j0 + c) is slot[Lmax - 1 + i0 + r - j0 - c] */
+            int sl[FA_TQ + FA_KW];
+            for (uint x = 0; x < FA_TQ + FA_KW - 1; x++) {
+                const int d = (int)(i0 + x) - (int)(j0 + FA_KW - 1); /* i - j of this entry */
+                sl[x] = (d > -(int)Lmax && d < (int)Lmax) ? slot[(int)Lmax - 1 + d] : 0;
+            }
+            /* the key rows of p2c (past-the-end lanes read the block's first key: masked) */
+            __global const float *pk[FA_KW];
+            _Pragma("unroll")
+            for (uint c = 0; c < FA_KW; c++)
+                pk[c] = p2c + ((size_t)h * T + s0 + j0 + (c < nk ? c : 0)) * NSR;
+            _Pragma("unroll")
+            for (uint r = 0; r < FA_TQ; r++) {
+                float rel[FA_KW];
+                __global const float *c2p_row = c2p + ((size_t)h * T + q0 + min(r, nq - 1)) * NSR;
+                const int *slr = sl + r + FA_KW - 1; /* slr[-c]: slot of key j0 + c */
+                if (use_c2p && use_p2c) {
+                    _Pragma("unroll")
+                    for (uint c = 0; c < FA_KW; c++)
+                        rel[c] = c2p_row[slr[-(int)c]] + pk[c][slr[-(int)c]];
+                } else if (use_c2p) {
+                    _Pragma("unroll")
+                    for (uint c = 0; c < FA_KW; c++)
+                        rel[c] = c2p_row[slr[-(int)c]];
+                } else {
+                    _Pragma("unroll")
+                    for (uint c = 0; c < FA_KW; c++)
+                        rel[c] = pk[c][slr[-(int)c]];
+                }
+                s[r] += FK_LOAD(0, rel);
+            }
+        }
+        _Pragma("unroll")
+        for (uint r = 0; r < FA_TQ; r++) {
+            const fk_ivec okr = qok[r] ? ok : (fk_ivec)0;
+            /* masked and past-the-end lanes: -FLT_MAX (the same rules as dcl_fused_attention) */
+            fk_vec sc = select((fk_vec)(-FLT_MAX), s[r] * inv_scale, okr);
+            const float mt = fmax(m[r], fk_hmax(select((fk_vec)(-FLT_MAX), sc, FK_LANES < (fk_ivec)nk)));
+            const float corr = exp(m[r] - mt);
+            fk_vec p = exp(sc - (fk_vec)mt);
+            p = select((fk_vec)0.0f, p, FK_LANES < (fk_ivec)nk); /* only keys of the sequence count */
+            l[r] = l[r] * corr + fk_hsum(p);
+            m[r] = mt;
+            s[r] = p;
+            _Pragma("unroll")
+            for (uint c = 0; c < FK_NV; c++)
+                acc[r][c] *= corr;
+        }
+        /* P V: keys of the block one at a time, the head dimension a vector at a time */
+        float pb[FA_TQ][FA_KW];
+        _Pragma("unroll")
+        for (uint r = 0; r < FA_TQ; r++)
+            FK_STORE(s[r], 0, pb[r]);
+        _Pragma("unroll")
+        for (uint c = 0; c < FK_NV; c++) {
+            fk_vec a[FA_TQ];
+            _Pragma("unroll")
+            for (uint r = 0; r < FA_TQ; r++)
+                a[r] = acc[r][c];
+            for (uint jj = 0; jj < nk; jj++) {
+                const fk_vec vv = FK_LOAD(c, vh + (size_t)(j0 + jj) * FA_D);
+                _Pragma("unroll")
+                for (uint r = 0; r < FA_TQ; r++)
+                    a[r] = fma((fk_vec)pb[r][jj], vv, a[r]);
+            }
+            _Pragma("unroll")
+            for (uint r = 0; r < FA_TQ; r++)
+                acc[r][c] = a[r];
+        }
+    }
+    for (uint r = 0; r < nq && r < FA_TQ; r++) {
+        const float inv = 1.0f / l[r];
+        __global float *out = ctx + (size_t)(q0 + r) * ctx_stride + (size_t)h * FA_D;
+        _Pragma("unroll")
+        for (uint c = 0; c < FK_NV; c++)
+            FK_STORE(acc[r][c] * inv, c, out);
+    }
+}
+#endif /* FA_D % FA_KW == 0 */

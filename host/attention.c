@@ -17,6 +17,10 @@ void dcl_attn_tuning(const dcl_context *ctx, unsigned d, dcl_attn *a)
     unsigned q = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_TQ), k = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_TK);
     unsigned vw = (unsigned)dcl_tuning_value(ctx, DCL_T_FA_VW);
     a->local = dcl_tuning_value(ctx, DCL_T_FA_LOCAL) != 0;
+    a->rb = dcl_tuning_value(ctx, DCL_T_FA_RB) != 0;
+    a->kw = dcl_tuning_value(ctx, DCL_T_FA_KW) >= 16 && d % 16 == 0 ? 16 : 8;
+    if (a->rb && d % a->kw) /* no key vector fits this head size: the work-group kernel */
+        a->rb = 0;
     size_t max_wg = ctx->info.max_work_group_size ? ctx->info.max_work_group_size : 1;
     q = q < 1 ? 1 : q;
     while (q > 1 && q > max_wg)
@@ -30,20 +34,28 @@ void dcl_attn_tuning(const dcl_context *ctx, unsigned d, dcl_attn *a)
         while (k > 1 && (uint64_t)2 * k * d * sizeof(float) + 1024 > local)
             k /= 2;
     }
+    if (a->rb) { /* queries per work-item: private accumulators of FA_TQ x d floats */
+        q = q > 32 ? 32 : q;
+        a->local = 0;
+    }
     a->tq = q;
     a->tk = k;
     a->vw = vw;
 }
 
+/* columns of the transposed keys for T tokens: whole vectors, and one more so that a key block
+ * starting at a sequence's last key stays inside the buffer */
+static size_t keys_cols(const dcl_attn *a, size_t T) { return (T + a->kw - 1) / a->kw * a->kw + a->kw; }
+
 void dcl_attn_release(dcl_attn *a)
 {
-    cl_kernel *ks[] = {&a->fused, &a->embed_seq, &a->im2col_seq, &a->conv_seq};
+    cl_kernel *ks[] = {&a->fused, &a->split, &a->embed_seq, &a->im2col_seq, &a->conv_seq};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (*ks[i]) {
             clReleaseKernel(*ks[i]);
             *ks[i] = NULL;
         }
-    cl_mem *ms[] = {&a->tiles, &a->tok, &a->dummy};
+    cl_mem *ms[] = {&a->tiles, &a->tok, &a->dummy, &a->kt};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         if (*ms[i]) {
             clReleaseMemObject(*ms[i]);
@@ -54,19 +66,49 @@ void dcl_attn_release(dcl_attn *a)
     a->h_tiles = a->h_tok = NULL;
 }
 
-size_t dcl_attn_bytes(size_t max_tokens) { return max_tokens * (4 + 2) * sizeof(int32_t) + 64; }
+size_t dcl_attn_bytes(const dcl_context *ctx, unsigned d, unsigned heads, size_t max_tokens)
+{
+    dcl_attn shape;
+    memset(&shape, 0, sizeof shape);
+    dcl_attn_tuning(ctx, d, &shape);
+    size_t kt = shape.rb ? (size_t)heads * d * keys_cols(&shape, max_tokens) * sizeof(float) : 0;
+    return max_tokens * (4 + 2) * sizeof(int32_t) + 64 + kt;
+}
 
-dcl_status dcl_attn_init(dcl_context *ctx, unsigned d, size_t max_tokens, dcl_attn *a)
+dcl_status dcl_attn_init(dcl_context *ctx, unsigned d, unsigned heads, size_t max_tokens, dcl_attn *a)
+{
+    dcl_attn shape;
+    memset(&shape, 0, sizeof shape);
+    dcl_attn_tuning(ctx, d, &shape);
+    return dcl_attn_init_shape(ctx, d, heads, max_tokens, &shape, a);
+}
+
+dcl_status dcl_attn_init_shape(dcl_context *ctx, unsigned d, unsigned heads, size_t max_tokens,
+                               const dcl_attn *shape, dcl_attn *a)
 {
     memset(a, 0, sizeof *a);
     a->ctx = ctx;
     a->d = d;
+    a->heads = heads;
     a->max_tokens = max_tokens;
-    dcl_attn_tuning(ctx, d, a);
-    char opts[160];
-    snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u -DFA_LOCAL=%u -DFA_VW=%u", d, a->tq, a->tk, a->local,
-             a->vw);
-    dcl_status st = dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fused_attention", &a->fused);
+    a->tq = shape->tq ? shape->tq : 1;
+    a->tk = shape->tk ? shape->tk : 1;
+    a->local = shape->local;
+    a->vw = shape->vw ? shape->vw : 1;
+    a->rb = shape->rb;
+    a->kw = shape->kw == 8 ? 8 : 16;
+    if (d % a->vw || (a->rb && (d % a->kw || a->tq > 32)))
+        return dcl_fail(ctx, DCL_ERR_INVALID_ARGUMENT, "fused attention shape (TQ %u, VW %u, RB %u, KW %u) does not fit head size %u",
+                        a->tq, a->vw, a->rb, a->kw, d);
+    char opts[192];
+    snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u -DFA_LOCAL=%u -DFA_VW=%u -DFA_KW=%u", d, a->tq,
+             a->tk, a->local, a->vw, a->kw);
+    dcl_status st = dcl_kernel_create(ctx, "fused_attention", opts,
+                                      a->rb ? "dcl_fused_attention_rb" : "dcl_fused_attention", &a->fused);
+    if (!st && a->rb)
+        st = dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fa_split", &a->split);
+    if (!st && a->rb)
+        st = dcl_buffer_create(ctx, (size_t)heads * d * keys_cols(a, max_tokens) * sizeof(float), NULL, &a->kt);
     if (!st)
         st = dcl_kernel_create(ctx, "sequences", "", "dcl_embed_gather_seq", &a->embed_seq);
     if (!st)
@@ -173,6 +215,39 @@ static dcl_status launch(args *x, const char *name, cl_uint dims, const size_t *
     return DCL_OK;
 }
 
+dcl_status dcl_attn_split(dcl_attn *a, unsigned T, unsigned NH, const dcl_attn_qkv *in, cl_mem q, cl_mem k,
+                          cl_mem v)
+{
+    if (!a->rb)
+        return dcl_fail(a->ctx, DCL_ERR_INVALID_ARGUMENT, "dcl_attn_split: the fused attention is not FA_RB");
+    if (NH > a->heads || T > a->max_tokens)
+        return dcl_fail(a->ctx, DCL_ERR_INVALID_ARGUMENT, "dcl_attn_split: %u heads x %u tokens exceed %u x %zu", NH,
+                        T, a->heads, a->max_tokens);
+    const size_t kts = keys_cols(a, T);
+    args x = {a, a->split, 0, CL_SUCCESS};
+    arg_u(&x, T);
+    arg_u(&x, (unsigned)kts);
+    arg_u(&x, in->stride);
+    arg_u(&x, in->head_stride);
+    arg_u(&x, in->q_off);
+    arg_u(&x, in->k_off);
+    arg_u(&x, in->v_off);
+    arg_m(&x, in->src);
+    arg_m(&x, in->bq);
+    arg_m(&x, in->bk);
+    arg_m(&x, in->bv);
+    arg_i(&x, in->bq != NULL);
+    arg_i(&x, in->bk != NULL);
+    arg_i(&x, in->bv != NULL);
+    arg_i(&x, q != NULL);
+    arg_m(&x, q);
+    arg_m(&x, k);
+    arg_m(&x, v);
+    arg_m(&x, a->kt);
+    size_t g[2] = {kts, NH};
+    return launch(&x, "dcl_fa_split", 2, g, NULL);
+}
+
 dcl_status dcl_attn_fused(dcl_attn *a, unsigned T, unsigned NH, unsigned ctx_stride, cl_mem q, cl_mem k, cl_mem v,
                           cl_mem c2p, cl_mem p2c, cl_mem slot, unsigned nsr, cl_mem mask, float inv_scale,
                           cl_mem out)
@@ -183,7 +258,12 @@ dcl_status dcl_attn_fused(dcl_attn *a, unsigned T, unsigned NH, unsigned ctx_str
     arg_u(&x, ctx_stride);
     arg_m(&x, a->tiles);
     arg_m(&x, q);
-    arg_m(&x, k);
+    if (a->rb) {
+        arg_m(&x, a->kt);
+        arg_u(&x, (unsigned)keys_cols(a, T));
+    } else {
+        arg_m(&x, k);
+    }
     arg_m(&x, v);
     arg_m(&x, c2p);
     arg_m(&x, p2c);
@@ -196,6 +276,10 @@ dcl_status dcl_attn_fused(dcl_attn *a, unsigned T, unsigned NH, unsigned ctx_str
     arg_i(&x, c2p != NULL);
     arg_i(&x, p2c != NULL);
     arg_m(&x, out);
+    if (a->rb) {
+        size_t g[2] = {a->n_tiles, NH}, l[2] = {1, 1};
+        return launch(&x, "dcl_fused_attention_rb", 2, g, l);
+    }
     size_t g[2] = {(size_t)a->n_tiles * a->tq, NH}, l[2] = {a->tq, 1};
     return launch(&x, "dcl_fused_attention", 2, g, l);
 }

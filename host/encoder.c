@@ -106,7 +106,7 @@ static uint64_t workspace_bytes(const dcl_model *m, uint64_t B, uint64_t L, uint
         T * (H > E ? H : E) * f,     /* tmp */
         T * I * f,                   /* inter */
         T * H * K * f,               /* conv im2col */
-        dcl_attn_bytes(T),
+        dcl_attn_bytes(m->ctx, (unsigned)c->head_size, (unsigned)NH, T),
     };
     uint64_t sum = 0, big = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -203,7 +203,7 @@ dcl_status dcl_session_create_impl(dcl_model *m, const dcl_session_params *p, dc
         free(s);
         return st;
     }
-    if ((st = dcl_attn_init(ctx, (unsigned)c->head_size, T, &s->attn)) != DCL_OK) {
+    if ((st = dcl_attn_init(ctx, (unsigned)c->head_size, (unsigned)c->num_heads, T, &s->attn)) != DCL_OK) {
         dcl_ops_release(&s->ops);
         free(s);
         return st;
@@ -406,17 +406,26 @@ dcl_status dcl_layer_run(dcl_session *s, int l, cl_mem qx, cl_mem x, cl_mem y, c
     dcl_prof_op(pr, DCL_OPC_QKV, 0, 0, "%s%d.attention.qkv_gemm", lp, l);
     if ((st = layer_linear(s, T, 3 * A, H, x, w->w_qkv, NULL, 0, s->qkv, &fused)))
         return st;
-    if (qx == x) {
-        dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
-        if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
+    if (s->attn.rb && !materialize) {
+        /* the FA_RB kernel: q, k, v and the transposed keys in one pass */
+        dcl_attn_qkv in = {s->qkv, w->b_q, w->b_k, w->b_v, 3 * A, hs, 0, ko, vo};
+        dcl_prof_op(pr, DCL_OPC_QKV, tad * (qx == x ? 3.0 : 2.0), split_bytes * (qx == x ? 4.0 : 3.0),
+                    "%s%d.attention.split_qkv", lp, l);
+        if ((st = dcl_attn_split(&s->attn, T, NH, &in, qx == x ? s->q : NULL, s->k, s->v)))
+            return st;
+    } else {
+        if (qx == x) {
+            dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_q", lp, l);
+            if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, 0, hs, s->qkv, w->b_q, 1.0f, s->q)))
+                return st;
+        }
+        dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_k", lp, l);
+        if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)))
+            return st;
+        dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_v", lp, l);
+        if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
             return st;
     }
-    dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_k", lp, l);
-    if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, ko, hs, s->qkv, w->b_k, 1.0f, s->k)))
-        return st;
-    dcl_prof_op(pr, DCL_OPC_QKV, tad, split_bytes, "%s%d.attention.split_v", lp, l);
-    if ((st = dcl_op_split_heads(&s->ops, 1, T, NH, D, 3 * A, vo, hs, s->qkv, w->b_v, 1.0f, s->v)))
-        return st;
     /* c2c: scores[h, b] = Q K^T */
     dcl_gemm_args g = dcl_attn_qk_args(L, D, (size_t)NH * B, s->q, s->k, s->scores, 0);
     if (materialize)

@@ -169,35 +169,87 @@ static void reference(const problem *p, double *out)
     free(s);
 }
 
-/* A work-group shape: queries per group, keys per tile, local staging, vector width (tq 0: the
- * device default). */
+/* A kernel shape: queries per group (rb: per work-item), keys per tile, local staging, vector
+ * width, the register-blocked CPU kernel and its keys per vector (tq 0: the device default). */
 typedef struct shape {
-    unsigned tq, tk, local, vw;
+    unsigned tq, tk, local, vw, rb, kw;
 } shape;
 
 /* Runs the kernel built with work-group shape sh; returns the worst difference. */
 static double run(const problem *p, shape sh, double *seconds, double *cpu, int reps)
 {
     dcl_attn a;
-    assert_int_equal(dcl_attn_init(ctx, p->D, p->T, &a), DCL_OK);
-    if (sh.tq) { /* another work-group shape than the device default */
-        char opts[128];
-        snprintf(opts, sizeof opts, "-DFA_D=%u -DFA_TQ=%u -DFA_TK=%u -DFA_LOCAL=%u -DFA_VW=%u", p->D, sh.tq, sh.tk,
-                 sh.local, sh.vw);
-        clReleaseKernel(a.fused);
-        assert_int_equal(dcl_kernel_create(ctx, "fused_attention", opts, "dcl_fused_attention", &a.fused), DCL_OK);
-        a.tq = sh.tq;
-        a.tk = sh.tk;
+    if (sh.tq) { /* another shape than the device default */
+        dcl_attn want;
+        memset(&want, 0, sizeof want);
+        want.tq = sh.tq;
+        want.tk = sh.tk;
+        want.local = sh.local;
+        want.vw = sh.vw;
+        want.rb = sh.rb;
+        want.kw = sh.kw;
+        assert_int_equal(dcl_attn_init_shape(ctx, p->D, p->NH, p->T, &want, &a), DCL_OK);
+        assert_int_equal(a.rb, sh.rb);
+    } else {
+        assert_int_equal(dcl_attn_init(ctx, p->D, p->NH, p->T, &a), DCL_OK);
     }
-    const size_t T = p->T, A = (size_t)p->NH * p->D;
-    cl_mem q = upload(p->q, (size_t)p->NH * T * p->D * sizeof(float));
-    cl_mem k = upload(p->k, (size_t)p->NH * T * p->D * sizeof(float));
-    cl_mem v = upload(p->v, (size_t)p->NH * T * p->D * sizeof(float));
+    const size_t T = p->T, A = (size_t)p->NH * p->D, D = p->D, NH = p->NH, n = NH * T * D;
+    cl_mem q = upload(p->q, n * sizeof(float));
+    cl_mem k = upload(p->k, n * sizeof(float));
+    cl_mem v = upload(p->v, n * sizeof(float));
     cl_mem c2p = upload(p->c2p, (size_t)p->NH * T * p->NSR * sizeof(float));
     cl_mem p2c = upload(p->p2c, (size_t)p->NH * T * p->NSR * sizeof(float));
     cl_mem slot = upload(p->slot, (2 * (size_t)p->Lmax - 1) * sizeof(int32_t));
     cl_mem mask = upload(p->mask, T * sizeof(float));
     cl_mem out = upload(NULL, T * A * sizeof(float));
+    /* FA_RB: q, k, v come from a [T, 3A] projection through dcl_attn_split, with biases; KW 8
+     * shapes take the v1 in_proj layout (per head [q | k | v], no key bias). The reference then
+     * runs on value + bias, and the split's q, k, v are checked against it exactly. */
+    problem pr = *p;
+    float *bias = NULL, *qkvb[3] = {NULL, NULL, NULL};
+    cl_mem src = NULL, bq = NULL, bk = NULL, bv = NULL;
+    dcl_attn_qkv in;
+    memset(&in, 0, sizeof in);
+    if (a.rb) {
+        const int v1 = a.kw == 8;
+        float *h_src = malloc(T * 3 * A * sizeof(float));
+        bias = malloc(3 * A * sizeof(float));
+        assert_non_null(h_src);
+        assert_non_null(bias);
+        uint64_t sd = 77;
+        for (size_t i = 0; i < 3 * A; i++)
+            bias[i] = (v1 && i >= A && i < 2 * A) ? 0.0f : frand(&sd) * 0.5f;
+        const float *vals[3] = {p->q, p->k, p->v};
+        for (int w = 0; w < 3; w++) {
+            qkvb[w] = malloc(n * sizeof(float));
+            assert_non_null(qkvb[w]);
+            for (size_t h = 0; h < NH; h++)
+                for (size_t t = 0; t < T; t++)
+                    for (size_t e = 0; e < D; e++) {
+                        const size_t col = v1 ? h * 3 * D + w * D + e : w * A + h * D + e;
+                        const float x = vals[w][(h * T + t) * D + e];
+                        h_src[t * 3 * A + col] = x;
+                        qkvb[w][(h * T + t) * D + e] = x + bias[w * A + h * D + e];
+                    }
+        }
+        src = upload(h_src, T * 3 * A * sizeof(float));
+        bq = upload(bias, A * sizeof(float));
+        bk = v1 ? NULL : upload(bias + A, A * sizeof(float));
+        bv = upload(bias + 2 * A, A * sizeof(float));
+        free(h_src);
+        in.src = src;
+        in.bq = bq;
+        in.bk = bk;
+        in.bv = bv;
+        in.stride = (unsigned)(3 * A);
+        in.head_stride = (unsigned)(v1 ? 3 * D : D);
+        in.q_off = 0;
+        in.k_off = (unsigned)(v1 ? D : A);
+        in.v_off = (unsigned)(v1 ? 2 * D : 2 * A);
+        pr.q = qkvb[0];
+        pr.k = qkvb[1];
+        pr.v = qkvb[2];
+    }
     assert_int_equal(dcl_attn_layout(&a, p->B, p->L, p->off), DCL_OK);
     assert_int_equal(a.max_len, p->Lmax);
     double t0 = 0, c0 = 0;
@@ -207,6 +259,8 @@ static double run(const problem *p, shape sh, double *seconds, double *cpu, int 
             t0 = dcl_now();
             c0 = cpu_now();
         }
+        if (a.rb)
+            assert_int_equal(dcl_attn_split(&a, p->T, p->NH, &in, q, k, v), DCL_OK);
         assert_int_equal(dcl_attn_fused(&a, p->T, p->NH, (unsigned)A, q, k, v, p->use_c2p ? c2p : NULL,
                                         p->use_p2c ? p2c : NULL, slot, p->NSR, p->use_mask ? mask : NULL,
                                         p->inv_scale, out),
@@ -217,16 +271,33 @@ static double run(const problem *p, shape sh, double *seconds, double *cpu, int 
         *seconds = reps ? (dcl_now() - t0) / reps : 0;
     if (cpu)
         *cpu = reps ? (cpu_now() - c0) / reps : 0;
+    if (a.rb) {
+        float *got = malloc(n * sizeof(float));
+        cl_mem bufs[3] = {q, k, v};
+        for (int w = 0; w < 3; w++) {
+            download(bufs[w], got, n * sizeof(float));
+            if (memcmp(got, qkvb[w], n * sizeof(float)))
+                fail_msg("dcl_fa_split: %s differs from the projection plus bias", w == 0 ? "q" : w == 1 ? "k" : "v");
+        }
+        free(got);
+    }
     float *got = malloc(T * A * sizeof(float));
     double *want = malloc(T * A * sizeof(double));
     download(out, got, T * A * sizeof(float));
-    reference(p, want);
+    reference(&pr, want);
     double worst = 0;
     for (size_t i = 0; i < T * A; i++) {
         double d = fabs((double)got[i] - want[i]);
         if (!(d <= worst))
             worst = isnan(d) ? INFINITY : d;
     }
+    cl_mem extra[] = {src, bq, bk, bv};
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (extra[i])
+            clReleaseMemObject(extra[i]);
+    for (int w = 0; w < 3; w++)
+        free(qkvb[w]);
+    free(bias);
     cl_mem all[] = {q, k, v, c2p, p2c, slot, mask, out};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         clReleaseMemObject(all[i]);
@@ -239,18 +310,20 @@ static double run(const problem *p, shape sh, double *seconds, double *cpu, int 
 static void check(problem *p, const char *what, uint64_t seed)
 {
     make(p, seed);
-    const shape shapes[] = {{0, 0, 0, 0},  {1, 1, 1, 1},  {4, 8, 1, 4},   {16, 32, 1, 8},
-                            {64, 16, 1, 1}, {8, 32, 0, 8}, {16, 16, 0, 4}, {3, 5, 0, 1}};
+    const shape shapes[] = {{0, 0, 0, 0, 0, 0},  {1, 1, 1, 1, 0, 0},  {4, 8, 1, 4, 0, 0},   {16, 32, 1, 8, 0, 0},
+                            {64, 16, 1, 1, 0, 0}, {8, 32, 0, 8, 0, 0}, {16, 16, 0, 4, 0, 0}, {3, 5, 0, 1, 0, 0},
+                            {8, 1, 0, 1, 1, 16},  {8, 1, 0, 1, 1, 8},  {1, 1, 0, 1, 1, 8},   {5, 1, 0, 1, 1, 8},
+                            {32, 1, 0, 1, 1, 16}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const shape sh = shapes[s];
-        if (sh.vw && p->D % sh.vw)
+        if ((sh.vw && p->D % sh.vw) || (sh.rb && p->D % sh.kw))
             continue;
         double worst = run(p, sh, NULL, NULL, 0);
-        printf("  %-26s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u local=%u VW=%-2u: %.2e\n", what, p->D,
-               p->use_c2p, p->use_p2c, p->use_mask, sh.tq, sh.tk, sh.local, sh.vw, worst);
+        printf("  %-26s D=%-2u c2p=%d p2c=%d mask=%d TQ=%-2u TK=%-2u local=%u VW=%-2u RB=%u KW=%-2u: %.2e\n", what,
+               p->D, p->use_c2p, p->use_p2c, p->use_mask, sh.tq, sh.tk, sh.local, sh.vw, sh.rb, sh.kw, worst);
         if (!(worst <= 2e-5))
-            fail_msg("%s (TQ %u, TK %u, local %u, VW %u): %.3e exceeds 2e-5", what, sh.tq, sh.tk, sh.local, sh.vw,
-                     worst);
+            fail_msg("%s (TQ %u, TK %u, local %u, VW %u, RB %u, KW %u): %.3e exceeds 2e-5", what, sh.tq, sh.tk,
+                     sh.local, sh.vw, sh.rb, sh.kw, worst);
     }
     unmake(p);
 }
@@ -318,7 +391,7 @@ static void test_sequence_kernels(void **state)
     const unsigned B = 4, T = 14, C = 6, K = 3, pad = 1, groups = 2, V = 9, E = 5;
     uint64_t seed = 5;
     dcl_attn a;
-    assert_int_equal(dcl_attn_init(ctx, 8, T, &a), DCL_OK);
+    assert_int_equal(dcl_attn_init(ctx, 8, 1, T, &a), DCL_OK);
     assert_int_equal(dcl_attn_layout(&a, B, 0, off), DCL_OK);
     int32_t ids[14], types[14];
     float x[14 * 6], w[6 * 3 * 3], bias[6], word[9 * 5], pos[10 * 5], temb[2 * 5];
@@ -401,16 +474,18 @@ static int bench(void)
     p.NH = 12;
     p.D = 64;
     p.NSR = 255;
-    p.use_c2p = p.use_p2c = 1;
+    p.use_c2p = p.use_p2c = getenv("NOREL") ? 0 : 1;
     make(&p, 1);
-    const shape shapes[] = {{0, 0, 0, 0}, {16, 32, 1, 1}, {16, 32, 1, 8}, {16, 32, 0, 8}, {8, 64, 0, 8},
-                            {32, 64, 0, 16}, {64, 32, 0, 8}, {4, 128, 0, 8}, {1, 128, 0, 16}};
+    const shape shapes[] = {{0, 0, 0, 0, 0, 0},     {16, 32, 1, 1, 0, 0}, {16, 32, 1, 8, 0, 0}, {16, 32, 0, 8, 0, 0},
+                            {8, 64, 0, 8, 0, 0},     {32, 64, 0, 16, 0, 0}, {64, 32, 0, 8, 0, 0}, {4, 128, 0, 8, 0, 0},
+                            {1, 128, 0, 16, 0, 0},   {4, 1, 0, 1, 1, 16},  {8, 1, 0, 1, 1, 16},  {8, 1, 0, 1, 1, 8},
+                            {16, 1, 0, 1, 1, 16}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         double sec = 0, cpu = 0;
         double worst = run(&p, shapes[i], &sec, &cpu, 10);
-        printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u, local %u, VW %u; 0: default): %.3f ms per call, "
-               "%.3f CPU ms (max diff %.1e)\n", shapes[i].tq, shapes[i].tk, shapes[i].local, shapes[i].vw, sec * 1e3,
-               cpu * 1e3, worst);
+        printf("fused attention B=8 L=128 NH=12 D=64 (TQ %u, TK %u, local %u, VW %u, RB %u, KW %u; 0: default): "
+               "%.3f ms per call, %.3f CPU ms (max diff %.1e)\n", shapes[i].tq, shapes[i].tk, shapes[i].local,
+               shapes[i].vw, shapes[i].rb, shapes[i].kw, sec * 1e3, cpu * 1e3, worst);
     }
     /* the materialised path on the same data: Q K^T, the score kernel, P V, head merge */
     {
