@@ -338,6 +338,12 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                 const int d = (int)(i0 + x) - (int)(j0 + FA_KW - 1); /* i - j of this entry */
                 sl[x] = (d > -(int)Lmax && d < (int)Lmax) ? slot[(int)Lmax - 1 + d] : 0;
             }
+            /* consecutive slots over the whole block (the linear part of the buckets, every pair
+             * of a sequence up to half the bucket count): row r's c2p entries are one reversed
+             * vector, c2p_row[sl[0] + r .. + FA_KW - 1] */
+            int lin = (int)(i0 + FA_TQ - 1) - (int)j0 < (int)Lmax && (int)i0 - (int)(j0 + FA_KW - 1) > -(int)Lmax;
+            for (uint x = 0; x + 1 < FA_TQ + FA_KW - 1; x++)
+                lin &= sl[x + 1] == sl[x] + 1;
             /* the key rows of p2c (past-the-end lanes read the block's first key: masked) */
             __global const float *pk[FA_KW];
             _Pragma("unroll")
@@ -348,23 +354,29 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                 float rel[FA_KW];
                 __global const float *c2p_row = c2p + ((size_t)h * T + q0 + min(r, nq - 1)) * NSR;
                 const int *slr = sl + r + FA_KW - 1; /* slr[-c]: slot of key j0 + c */
-                if (use_c2p && use_p2c) {
-                    _Pragma("unroll")
-                    for (uint c = 0; c < FA_KW; c++)
-                        rel[c] = c2p_row[slr[-(int)c]] + pk[c][slr[-(int)c]];
+                fk_vec cv = (fk_vec)0.0f;
+                if (use_c2p && lin) {
+                    cv = FK_LOAD(0, c2p_row + sl[0] + r);
+#if FA_KW == 16
+                    cv = shuffle(cv, (uint16)(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
+#else
+                    cv = shuffle(cv, (uint8)(7, 6, 5, 4, 3, 2, 1, 0));
+#endif
                 } else if (use_c2p) {
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = c2p_row[slr[-(int)c]];
-                } else {
+                    cv = FK_LOAD(0, rel);
+                }
+                if (use_p2c) {
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = pk[c][slr[-(int)c]];
+                    cv += FK_LOAD(0, rel);
                 }
-                s[r] += FK_LOAD(0, rel);
+                s[r] += cv;
             }
         }
-        _Pragma("unroll")
         for (uint r = 0; r < FA_TQ; r++) {
             const fk_ivec okr = qok[r] ? ok : (fk_ivec)0;
             /* masked and past-the-end lanes: -FLT_MAX (the same rules as dcl_fused_attention) */

@@ -67,6 +67,7 @@ typedef struct problem {
     unsigned B, L, NH, D, NSR, T, Lmax;
     const int32_t *off;
     int use_c2p, use_p2c, use_mask;
+    int lin_slots; /* slot = delta + NSR / 2 (clamped) instead of delta / 2 + NSR / 2 */
     float *q, *k, *v, *c2p, *p2c, *mask;
     int32_t *slot;
     float inv_scale;
@@ -91,9 +92,10 @@ static void make(problem *p, uint64_t seed)
         p->c2p[i] = 4.0f * frand(&seed);
         p->p2c[i] = 4.0f * frand(&seed);
     }
-    /* a monotonic delta -> slot map over [0, NSR), clamped at both ends like the log buckets */
+    /* a monotonic delta -> slot map over [0, NSR), clamped at both ends like the log buckets;
+     * lin_slots: one slot per delta in the middle, as the buckets' linear part */
     for (long d = -(long)p->Lmax + 1; d < (long)p->Lmax; d++) {
-        long s = d / 2 + (long)p->NSR / 2;
+        long s = (p->lin_slots ? d : d / 2) + (long)p->NSR / 2;
         p->slot[d + p->Lmax - 1] = (int32_t)(s < 0 ? 0 : s >= (long)p->NSR ? (long)p->NSR - 1 : s);
     }
     /* padded: right padding on row 1, left padding on row 2, row 3 fully masked */
@@ -345,7 +347,10 @@ static void test_padded(void **state)
         for (int f = 0; f < 4; f++) {
             p.use_c2p = f & 1;
             p.use_p2c = (f >> 1) & 1;
+            p.lin_slots = 0;
             check(&p, "padded 4 x 37, masks", 100 + d * 4 + (uint64_t)f);
+            p.lin_slots = 1;
+            check(&p, "padded 4 x 37, linear slots", 150 + d * 4 + (uint64_t)f);
         }
     }
     /* no mask at all, a length of several key tiles */
@@ -356,7 +361,12 @@ static void test_padded(void **state)
     p.D = 64;
     p.use_mask = 0;
     p.use_c2p = p.use_p2c = 1;
+    p.lin_slots = 0;
     check(&p, "padded 2 x 70, no mask", 7);
+    /* every delta its own slot (all blocks take the FA_RB kernel's vector path for c2p) */
+    p.NSR = 2 * 70 - 1;
+    p.lin_slots = 1;
+    check(&p, "padded 2 x 70, linear", 8);
 }
 
 static void test_packed(void **state)
@@ -376,7 +386,10 @@ static void test_packed(void **state)
         for (int f = 0; f < 4; f++) {
             p.use_c2p = f & 1;
             p.use_p2c = (f >> 1) & 1;
+            p.lin_slots = 0;
             check(&p, "packed 1,5,17,33,64,100,1", 200 + d * 4 + (uint64_t)f);
+            p.lin_slots = 1;
+            check(&p, "packed, linear slots", 250 + d * 4 + (uint64_t)f);
         }
     }
 }
@@ -475,6 +488,7 @@ static int bench(void)
     p.D = 64;
     p.NSR = 255;
     p.use_c2p = p.use_p2c = getenv("NOREL") ? 0 : 1;
+    p.lin_slots = 1; /* L = 128 with 256 buckets: every delta its own slot */
     make(&p, 1);
     const shape shapes[] = {{0, 0, 0, 0, 0, 0},     {16, 32, 1, 1, 0, 0}, {16, 32, 1, 8, 0, 0}, {16, 32, 0, 8, 0, 0},
                             {8, 64, 0, 8, 0, 0},     {32, 64, 0, 16, 0, 0}, {64, 32, 0, 8, 0, 0}, {4, 128, 0, 8, 0, 0},
