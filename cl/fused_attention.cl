@@ -235,6 +235,37 @@ static inline float fk_hsum(float16 v)
 #endif
 #if FA_D % FA_KW == 0 /* the host takes the FA_RB kernel only where a key vector divides the head */
 #define FK_NV (FA_D / FA_KW)
+#define FK_P2C_T (FA_TQ == FA_KW) /* p2c of whole linear blocks by an in-register transpose */
+
+#if FA_TQ == FA_KW
+/* In-register transpose of a square block: m[r][c] -> m[c][r], by swapping the off-diagonal
+ * half-blocks of size b = FA_KW/2 .. 1 with two-vector shuffles. */
+#if FA_KW == 16
+typedef uint16 fk_mask;
+#define FK_MASK(f) ((fk_mask)(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11), f(12), f(13), f(14), f(15)))
+#else
+typedef uint8 fk_mask;
+#define FK_MASK(f) ((fk_mask)(f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)))
+#endif
+static inline void fk_transpose(fk_vec *m)
+{
+    _Pragma("unroll")
+    for (uint b = FA_KW / 2; b > 0; b /= 2) {
+#define FK_LO(l) (((l) & b) ? FA_KW + (l) - b : (l))
+#define FK_HI(l) (((l) & b) ? FA_KW + (l) : (l) + b)
+        const fk_mask lo = FK_MASK(FK_LO), hi = FK_MASK(FK_HI);
+#undef FK_LO
+#undef FK_HI
+        _Pragma("unroll")
+        for (uint i = 0; i < FA_KW; i++)
+            if (!(i & b)) {
+                const fk_vec x = m[i], y = m[i + b];
+                m[i] = shuffle2(x, y, lo);
+                m[i + b] = shuffle2(x, y, hi);
+            }
+    }
+}
+#endif
 
 /* The heads of the fused QKV projection for the FA_RB kernel, in one pass: for token t and head
  * h, q, k, v [NH, T, FA_D] = src[t, off + h * hs + e] (+ bias[h * FA_D + e]), and the keys
@@ -368,7 +399,7 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                         rel[c] = c2p_row[slr[-(int)c]];
                     cv = FK_LOAD(0, rel);
                 }
-                if (use_p2c) {
+                if (use_p2c && !(FK_P2C_T && lin && nk == FA_KW)) {
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = pk[c][slr[-(int)c]];
@@ -376,6 +407,21 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                 }
                 s[r] += cv;
             }
+#if FK_P2C_T
+            if (use_p2c && lin && nk == FA_KW) {
+                /* consecutive slots and a whole key block: key c's entries for rows r = 0 .. FA_TQ-1
+                 * are p2c[key c, sl[0] + FA_KW - 1 - c + r], one vector per key; transposed, one
+                 * vector per row */
+                fk_vec pc[FA_KW];
+                _Pragma("unroll")
+                for (uint c = 0; c < FA_KW; c++)
+                    pc[c] = FK_LOAD(0, pk[c] + sl[0] + FA_KW - 1 - c);
+                fk_transpose(pc);
+                _Pragma("unroll")
+                for (uint r = 0; r < FA_TQ; r++)
+                    s[r] += pc[r];
+            }
+#endif
         }
         for (uint r = 0; r < FA_TQ; r++) {
             const fk_ivec okr = qok[r] ? ok : (fk_ivec)0;

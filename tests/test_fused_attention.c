@@ -315,7 +315,7 @@ static void check(problem *p, const char *what, uint64_t seed)
     const shape shapes[] = {{0, 0, 0, 0, 0, 0},  {1, 1, 1, 1, 0, 0},  {4, 8, 1, 4, 0, 0},   {16, 32, 1, 8, 0, 0},
                             {64, 16, 1, 1, 0, 0}, {8, 32, 0, 8, 0, 0}, {16, 16, 0, 4, 0, 0}, {3, 5, 0, 1, 0, 0},
                             {8, 1, 0, 1, 1, 16},  {8, 1, 0, 1, 1, 8},  {1, 1, 0, 1, 1, 8},   {5, 1, 0, 1, 1, 8},
-                            {32, 1, 0, 1, 1, 16}};
+                            {32, 1, 0, 1, 1, 16}, {16, 1, 0, 1, 1, 16}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         const shape sh = shapes[s];
         if ((sh.vw && p->D % sh.vw) || (sh.rb && p->D % sh.kw))
