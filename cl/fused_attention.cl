@@ -399,7 +399,12 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                         rel[c] = c2p_row[slr[-(int)c]];
                     cv = FK_LOAD(0, rel);
                 }
-                if (use_p2c && !(FK_P2C_T && lin && nk == FA_KW)) {
+#if FK_P2C_T
+                const int p2c_gather = use_p2c && !(lin && nk == FA_KW);
+#else
+                const int p2c_gather = use_p2c;
+#endif
+                if (p2c_gather) {
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = pk[c][slr[-(int)c]];

@@ -260,6 +260,39 @@ static dcl_status build_source(dcl_context *ctx, const char *label, const char *
     return DCL_OK;
 }
 
+/* Does `options` define macro `name` (a "-DNAME" token, NAME of n characters)? */
+static int defines(const char *options, const char *name, size_t n)
+{
+    for (const char *p = options; (p = strstr(p, "-D")) != NULL; p += 2)
+        if ((p == options || p[-1] == ' ') && strncmp(p + 2, name, n) == 0 &&
+            (p[2 + n] == '=' || p[2 + n] == ' ' || p[2 + n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Removes from the tuned " -DNAME=value" list every macro the caller's options set themselves
+ * (values fitted to the call, host/attention.c), so that no macro is defined twice. */
+static void drop_overridden(char *tuned, const char *options)
+{
+    char *w = tuned;
+    for (const char *r = tuned; *r;) {
+        const char *tok = r + (*r == ' ');
+        const char *end = strchr(tok, ' ');
+        end = end ? end : tok + strlen(tok);
+        size_t n = 0;
+        if (strncmp(tok, "-D", 2) == 0)
+            while (tok + 2 + n < end && tok[2 + n] != '=')
+                n++;
+        const int drop = n > 0 && defines(options, tok + 2, n);
+        if (!drop) {
+            memmove(w, r, (size_t)(end - r));
+            w += end - r;
+        }
+        r = end;
+    }
+    *w = '\0';
+}
+
 static dcl_status program_get(dcl_context *ctx, const char *name, const char *options, cl_program *out)
 {
     if (!options)
@@ -270,6 +303,7 @@ static dcl_status program_get(dcl_context *ctx, const char *name, const char *op
     dcl_status st = dcl_tuning_defines(ctx, name, tuned, sizeof tuned);
     if (st != DCL_OK)
         return st;
+    drop_overridden(tuned, options);
     char *key = malloc(strlen(tuned) + strlen(options) + 2);
     if (!key)
         return dcl_fail(ctx, DCL_ERR_OUT_OF_MEMORY, "out of memory");
