@@ -61,6 +61,15 @@ static dcl_status install(tuner *tn, const space *sp, const int *idx)
     tn->ops_ok = 0;
     st = dcl_ops_init(tn->ctx, &tn->ops);
     tn->ops_ok = st == DCL_OK;
+    if (tn->attn_ok)
+        dcl_attn_release(&tn->attn);
+    tn->attn_ok = 0;
+    if (st == DCL_OK) /* the padded batch the tuner times */
+        st = dcl_attn_init(tn->ctx, (unsigned)tn->D, (unsigned)tn->NH, tn->T, &tn->attn);
+    if (st == DCL_OK) {
+        tn->attn_ok = 1;
+        st = dcl_attn_layout(&tn->attn, (unsigned)tn->B, (unsigned)tn->L, NULL);
+    }
     return st;
 }
 
@@ -202,6 +211,16 @@ static int build_spaces(const tuner *tn, space *sp)
     add_param(&sp[n], DCL_T_SB, bit, 2);
     add_param(&sp[n], DCL_T_STRM, bit, 2);
     add_param(&sp[n++], DCL_T_STRN, bit, 2);
+    /* the fused attention (the forward's attention unless probabilities are asked for): the
+     * kernel, then its shape; host/attention.c fits each candidate to the head size and device */
+    static const long tq[] = {1, 2, 4, 8, 16, 32, 64}, kw[] = {8, 16}, fvw[] = {1, 4, 8, 16}, tk[] = {16, 32, 64};
+    sp[n] = (space){K_FUSED, "fused_attention", 0, {0}, {0}, {{0}}, 0.15};
+    add_param(&sp[n], DCL_T_FA_RB, bit, 2);
+    add_param(&sp[n], DCL_T_FA_TQ, tq, 7);
+    add_param(&sp[n], DCL_T_FA_KW, kw, 2);
+    add_param(&sp[n], DCL_T_FA_VW, fvw, 4);
+    add_param(&sp[n], DCL_T_FA_LOCAL, bit, 2);
+    add_param(&sp[n++], DCL_T_FA_TK, tk, 3);
     return n;
 }
 

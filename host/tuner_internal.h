@@ -7,6 +7,7 @@
 #include <CL/cl.h>
 #include <cjson/cJSON.h>
 
+#include "attention.h"
 #include "config.h"
 #include "context.h"
 #include "ops.h"
@@ -16,7 +17,7 @@
 #define MAX_V 16
 #define REL_TOL 1e-5
 
-typedef enum { K_LAYERNORM, K_ATTENTION, K_ELEMENTWISE, K_GEMM_NT, K_GEMM_NN, K_XGEMM, K_COUNT } kernel_id;
+typedef enum { K_LAYERNORM, K_ATTENTION, K_ELEMENTWISE, K_GEMM_NT, K_GEMM_NN, K_XGEMM, K_FUSED, K_COUNT } kernel_id;
 
 typedef struct space {
     kernel_id kernel;
@@ -36,7 +37,10 @@ typedef struct tuner {
     int use_c2p, use_p2c;
     dcl_ops ops;
     int ops_ok;
+    dcl_attn attn; /* the fused attention built with the parameters in force */
+    int attn_ok;
     cl_mem x, res, vec, vec1, out, act_src, act, sc_src, sc, c2p, p2c, slot, mask, ga, gb, gc;
+    cl_mem fq, fk, fv, fo; /* the fused attention's heads and output */
     size_t gc_floats;
     float *ref[K_COUNT];
     size_t ref_n[K_COUNT];

@@ -40,13 +40,18 @@ dcl_status dcl_tuner_buffers(tuner *tn)
     tn->gc_floats = T * tn->A + T * H + T * I + T * H + S;
     dcl_status st;
     if ((st = make(tn, T * H, 1.0f, 0.5f, &tn->x)) || (st = make(tn, T * H, 1.0f, 0.0f, &tn->res)) ||
-        (st = make(tn, max_z(H, I), 0.2f, 1.0f, &tn->vec)) || (st = make(tn, max_z(H, I), 0.2f, 0.0f, &tn->vec1)) ||
+        (st = make(tn, max_z(max_z(H, I), tn->A), 0.2f, 1.0f, &tn->vec)) ||
+        (st = make(tn, max_z(max_z(H, I), tn->A), 0.2f, 0.0f, &tn->vec1)) ||
         (st = dcl_buffer_create(tn->ctx, T * H * sizeof(float), NULL, &tn->out)) ||
         (st = make(tn, T * I, 3.0f, 0.0f, &tn->act_src)) ||
         (st = dcl_buffer_create(tn->ctx, T * I * sizeof(float), NULL, &tn->act)) ||
         (st = make(tn, S, 4.0f, 0.0f, &tn->sc_src)) || (st = dcl_buffer_create(tn->ctx, S * sizeof(float), NULL, &tn->sc)) ||
         (st = make(tn, R, 2.0f, 0.0f, &tn->c2p)) || (st = make(tn, R, 2.0f, 0.0f, &tn->p2c)) ||
-        (st = make(tn, max_z(T * max_z(H, I), S), 1.0f, 0.0f, &tn->ga)) ||
+        (st = make(tn, max_z(T * max_z(max_z(H, I), 3 * tn->A), S), 1.0f, 0.0f, &tn->ga)) ||
+        (st = dcl_buffer_create(tn->ctx, T * tn->A * sizeof(float), NULL, &tn->fq)) ||
+        (st = dcl_buffer_create(tn->ctx, T * tn->A * sizeof(float), NULL, &tn->fk)) ||
+        (st = dcl_buffer_create(tn->ctx, T * tn->A * sizeof(float), NULL, &tn->fv)) ||
+        (st = dcl_buffer_create(tn->ctx, T * tn->A * sizeof(float), NULL, &tn->fo)) ||
         (st = make(tn, max_z(I * H, max_z(T * tn->A, NH * B * L * tn->D)), 0.05f, 0.0f, &tn->gb)) ||
         (st = dcl_buffer_create(tn->ctx, tn->gc_floats * sizeof(float), NULL, &tn->gc)))
         return st;
@@ -77,13 +82,16 @@ dcl_status dcl_tuner_buffers(tuner *tn)
 
 void dcl_tuner_release(tuner *tn)
 {
-    cl_mem *all[] = {&tn->x,  &tn->res, &tn->vec, &tn->vec1, &tn->out,  &tn->act_src, &tn->act, &tn->sc_src,
-                     &tn->sc, &tn->c2p, &tn->p2c, &tn->slot, &tn->mask, &tn->ga,      &tn->gb,  &tn->gc};
+    cl_mem *all[] = {&tn->x,    &tn->res,  &tn->vec, &tn->vec1, &tn->out, &tn->act_src, &tn->act,
+                     &tn->sc_src, &tn->sc,   &tn->c2p, &tn->p2c,  &tn->slot, &tn->mask,    &tn->ga,
+                     &tn->gb,   &tn->gc,   &tn->fq,  &tn->fk,   &tn->fv,  &tn->fo};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (*all[i])
             clReleaseMemObject(*all[i]);
     if (tn->ops_ok)
         dcl_ops_release(&tn->ops);
+    if (tn->attn_ok)
+        dcl_attn_release(&tn->attn);
     for (int k = 0; k < K_COUNT; k++)
         if (k != K_XGEMM) /* borrows the gemm_nt reference */
             free(tn->ref[k]);
@@ -147,6 +155,23 @@ static dcl_status work(tuner *tn, kernel_id k)
         dcl_gemm_args g = dcl_attn_pv_args(L, D, BH, tn->ga, tn->gb, tn->gc);
         return dcl_gemm(tn->ctx, &g, NULL);
     }
+    case K_FUSED: {
+        /* the encoder's attention: heads of a [T, 3A] projection with biases, then the kernel */
+        const unsigned A = (unsigned)tn->A, Du = (unsigned)D, NH = (unsigned)tn->NH, Tu = (unsigned)T;
+        dcl_status st;
+        if (tn->attn.rb) {
+            dcl_attn_qkv in = {tn->ga, tn->vec1, tn->vec1, tn->vec1, 3 * A, Du, 0, A, 2 * A};
+            st = dcl_attn_split(&tn->attn, Tu, NH, &in, tn->fq, tn->fk, tn->fv);
+        } else if (!(st = dcl_op_split_heads(&tn->ops, 1, Tu, NH, Du, 3 * A, 0, Du, tn->ga, tn->vec1, 1.0f, tn->fq)) &&
+                   !(st = dcl_op_split_heads(&tn->ops, 1, Tu, NH, Du, 3 * A, A, Du, tn->ga, tn->vec1, 1.0f, tn->fk))) {
+            st = dcl_op_split_heads(&tn->ops, 1, Tu, NH, Du, 3 * A, 2 * A, Du, tn->ga, tn->vec1, 1.0f, tn->fv);
+        }
+        if (st != DCL_OK)
+            return st;
+        return dcl_attn_fused(&tn->attn, Tu, NH, A, tn->fq, tn->fk, tn->fv, tn->use_c2p ? tn->c2p : NULL,
+                              tn->use_p2c ? tn->p2c : NULL, tn->slot, (unsigned)max_z(tn->nsr, 1), tn->mask,
+                              1.0f / sqrtf((float)D * 3.0f), tn->fo);
+    }
     default:
         return DCL_ERR_INTERNAL;
     }
@@ -159,6 +184,7 @@ static cl_mem output(tuner *tn, kernel_id k, size_t *floats)
     case K_ATTENTION: *floats = tn->NH * tn->B * tn->L * tn->L; return tn->sc;
     case K_ELEMENTWISE: *floats = tn->T * tn->I; return tn->act;
     case K_GEMM_NN: *floats = tn->NH * tn->B * tn->L * tn->D; return tn->gc;
+    case K_FUSED: *floats = tn->T * tn->A; return tn->fo;
     default: *floats = tn->gc_floats; return tn->gc;
     }
 }

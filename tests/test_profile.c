@@ -5,6 +5,7 @@
  * the peak probe and its cache. */
 #include <string.h>
 
+#include "attention.h"
 #include "encoder.h"
 #include "fixtures.h"
 #include "force_route.h"
@@ -73,13 +74,20 @@ static dcl_session *session(dcl_model *m, int profile)
     return s;
 }
 
-static const dcl_profile_record *find(const dcl_profile_record *r, size_t n, const char *op)
+static const dcl_profile_record *find_opt(const dcl_profile_record *r, size_t n, const char *op)
 {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(r[i].op, op))
             return &r[i];
-    fail_msg("no record named %s", op);
     return NULL;
+}
+
+static const dcl_profile_record *find(const dcl_profile_record *r, size_t n, const char *op)
+{
+    const dcl_profile_record *x = find_opt(r, n, op);
+    if (!x)
+        fail_msg("no record named %s", op);
+    return x;
 }
 
 static void check_gemm(const dcl_profile_record *r, uint64_t m, uint64_t n, uint64_t k, uint64_t batch,
@@ -231,11 +239,21 @@ static void same_outputs(void **state)
     const dcl_profile_record *r;
     size_t n;
     assert_int_equal(dcl_session_profile(prof, &r, &n), DCL_OK);
-    /* the fused attention: 13 operations per layer; a slot table write; a read per hidden state */
-    assert_int_equal(n, 6 + 2 + (13 - act_fused) * NL + NL + 2);
+    /* the fused attention: 13 operations per layer, 11 with the register-blocked kernel (one
+     * split_qkv for the three splits); a slot table write; a read per hidden state */
+    dcl_attn shape;
+    memset(&shape, 0, sizeof shape);
+    dcl_attn_tuning(prof_ctx, (unsigned)prof_model->cfg.head_size, &shape);
+    assert_int_equal(n, 6 + 2 + ((shape.rb ? 11 : 13) - act_fused) * NL + NL + 2);
     const dcl_profile_record *fa = find(r, n, "layer1.attention.fused");
     assert_int_equal(fa->op_class, DCL_OPC_SCORES);
-    assert_string_equal(fa->kernel, "dcl_fused_attention");
+    assert_string_equal(fa->kernel, shape.rb ? "dcl_fused_attention_rb" : "dcl_fused_attention");
+    if (shape.rb) {
+        const dcl_profile_record *sp = find(r, n, "layer1.attention.split_qkv");
+        assert_int_equal(sp->op_class, DCL_OPC_QKV);
+        assert_string_equal(sp->kernel, "dcl_fa_split");
+        assert_null(find_opt(r, n, "layer1.attention.split_k"));
+    }
     for (size_t i = 0; i < n; i++)
         assert_null(strstr(r[i].op, "attention.softmax"));
     dcl_session_free(plain);

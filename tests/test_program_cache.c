@@ -124,7 +124,7 @@ static void test_foreign_file_is_rebuilt(void **state)
     char path[512];
     only_cache_file(path, sizeof path, 1);
     /* another program's valid entry put under this key's name */
-    dcl_cache_stats s = build_once("-DBASIC_VW=1", DCL_OK);
+    dcl_cache_stats s = build_once("-DBASIC_VW=2", DCL_OK);
     assert_int_equal(s.builds, 1);
     char other[512];
     only_cache_file(other, sizeof other, 2);
@@ -159,12 +159,18 @@ static void test_memory_cache(void **state)
     dcl_context *ctx = dcl_test_context("off");
     assert_int_equal(dcl_context_build_program(ctx, "basic", NULL, NULL), DCL_OK);
     assert_int_equal(dcl_context_build_program(ctx, "basic", NULL, NULL), DCL_OK);
-    assert_int_equal(dcl_context_build_program(ctx, "basic", "-DBASIC_VW=1", NULL), DCL_OK);
+    assert_int_equal(dcl_context_build_program(ctx, "basic", "-DBASIC_VW=2", NULL), DCL_OK);
     dcl_cache_stats s;
     dcl_context_cache_stats(ctx, &s);
     assert_int_equal(s.builds, 2);
     assert_int_equal(s.memory_hits, 1);
     assert_int_equal(s.disk_writes, 0);
+    /* the caller's -D replaces the tuned value of the same name (BASIC_VW is 1 by default): the
+     * same defines, the same program */
+    assert_int_equal(dcl_context_build_program(ctx, "basic", "-DBASIC_VW=1", NULL), DCL_OK);
+    dcl_context_cache_stats(ctx, &s);
+    assert_int_equal(s.builds, 2);
+    assert_int_equal(s.memory_hits, 2);
     dcl_context_free(ctx);
 }
 
