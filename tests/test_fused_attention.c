@@ -572,6 +572,18 @@ static void test_small(void **state)
     q.NSR = 6;
     q.use_c2p = q.use_p2c = 1;
     check(&q, "packed 1,3,10", 2);
+    /* every delta its own slot and two whole key blocks: the FA_RB vector paths (reversed c2p,
+     * transposed p2c) at KW 8 and 16 */
+    problem r = {0};
+    r.B = 2;
+    r.L = r.Lmax = 32;
+    r.T = 64;
+    r.NH = 2;
+    r.D = 16;
+    r.NSR = 2 * 32 - 1;
+    r.lin_slots = 1;
+    r.use_mask = r.use_c2p = r.use_p2c = 1;
+    check(&r, "padded 2 x 32, linear", 3);
 }
 
 int main(int argc, char **argv)
