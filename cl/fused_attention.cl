@@ -267,48 +267,55 @@ static inline void fk_transpose(fk_vec *m)
 }
 #endif
 
-/* The heads of the fused QKV projection for the FA_RB kernel, in one pass: for token t and head
- * h, q, k, v [NH, T, FA_D] = src[t, off + h * hs + e] (+ bias[h * FA_D + e]), and the keys
- * transposed, kT [NH, FA_D, kts] (zeros for T <= t < kts). want_q 0: q is not written (the
- * enhanced mask decoder's queries come from another projection). Global size (kts, NH). */
-__kernel void dcl_fa_split(const uint T, const uint kts, const uint src_stride, const uint hs, const uint q_off,
-                           const uint k_off, const uint v_off, __global const float *restrict src,
+/* The heads of the fused QKV projection for the FA_RB kernel, in one pass: for token t and each
+ * head h < NH, q, k, v [NH, T, FA_D] = src[t, off + h * hs + e] (+ bias[h * FA_D + e]); and the
+ * keys transposed, kT [NH, FA_D, kts] (zeros for T <= t < kts), written a whole vector of FA_KW
+ * tokens at a time (scalar stores of neighbouring tokens from different work-items share cache
+ * lines across cores): work-item t writes, for the block of FA_KW tokens holding t, the rows
+ * e = t % FA_KW + i * FA_KW. want_q 0: q is not written (the enhanced mask decoder's queries come
+ * from another projection). Global size (kts). */
+__kernel void dcl_fa_split(const uint T, const uint NH, const uint kts, const uint src_stride, const uint hs,
+                           const uint q_off, const uint k_off, const uint v_off, __global const float *restrict src,
                            __global const float *restrict bq, __global const float *restrict bk,
                            __global const float *restrict bv, const int use_bq, const int use_bk, const int use_bv,
                            const int want_q, __global float *restrict q, __global float *restrict k,
                            __global float *restrict v, __global float *restrict kT)
 {
-    const uint t = get_global_id(0), h = get_global_id(1);
+    const uint t = get_global_id(0);
     if (t >= kts)
         return;
-    __global float *kc = kT + (size_t)h * FA_D * kts + t;
-    if (t >= T) {
-        for (uint e = 0; e < FA_D; e++)
-            kc[(size_t)e * kts] = 0.0f;
-        return;
-    }
-    __global const float *row = src + (size_t)t * src_stride + (size_t)h * hs;
-    const size_t dst = ((size_t)h * T + t) * FA_D;
-    float krow[FA_D];
-    _Pragma("unroll")
-    for (uint x = 0; x < FK_NV; x++) {
-        fk_vec kv = FK_LOAD(x, row + k_off), vv = FK_LOAD(x, row + v_off);
-        if (use_bk)
-            kv += FK_LOAD(x, bk + (size_t)h * FA_D);
-        if (use_bv)
-            vv += FK_LOAD(x, bv + (size_t)h * FA_D);
-        FK_STORE(kv, x, k + dst);
-        FK_STORE(kv, x, krow);
-        FK_STORE(vv, x, v + dst);
-        if (want_q) {
-            fk_vec qv = FK_LOAD(x, row + q_off);
-            if (use_bq)
-                qv += FK_LOAD(x, bq + (size_t)h * FA_D);
-            FK_STORE(qv, x, q + dst);
+    const uint t0 = t / FA_KW * FA_KW, e0 = t % FA_KW;
+    for (uint h = 0; h < NH; h++) {
+        if (t < T) {
+            __global const float *row = src + (size_t)t * src_stride + (size_t)h * hs;
+            const size_t dst = ((size_t)h * T + t) * FA_D;
+            _Pragma("unroll")
+            for (uint x = 0; x < FK_NV; x++) {
+                fk_vec kv = FK_LOAD(x, row + k_off), vv = FK_LOAD(x, row + v_off);
+                if (use_bk)
+                    kv += FK_LOAD(x, bk + (size_t)h * FA_D);
+                if (use_bv)
+                    vv += FK_LOAD(x, bv + (size_t)h * FA_D);
+                FK_STORE(kv, x, k + dst);
+                FK_STORE(vv, x, v + dst);
+                if (want_q) {
+                    fk_vec qv = FK_LOAD(x, row + q_off);
+                    if (use_bq)
+                        qv += FK_LOAD(x, bq + (size_t)h * FA_D);
+                    FK_STORE(qv, x, q + dst);
+                }
+            }
+        }
+        __global const float *col = src + (size_t)h * hs + k_off;
+        for (uint e = e0; e < FA_D; e += FA_KW) {
+            const float b = use_bk ? bk[(size_t)h * FA_D + e] : 0.0f;
+            float x[FA_KW];
+            _Pragma("unroll")
+            for (uint c = 0; c < FA_KW; c++)
+                x[c] = t0 + c < T ? col[(size_t)(t0 + c) * src_stride + e] + b : 0.0f;
+            FK_STORE(FK_LOAD(0, x), 0, kT + ((size_t)h * FA_D + e) * kts + t0);
         }
     }
-    for (uint e = 0; e < FA_D; e++)
-        kc[(size_t)e * kts] = krow[e];
 }
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1))) void

@@ -226,6 +226,7 @@ dcl_status dcl_attn_split(dcl_attn *a, unsigned T, unsigned NH, const dcl_attn_q
     const size_t kts = keys_cols(a, T);
     args x = {a, a->split, 0, CL_SUCCESS};
     arg_u(&x, T);
+    arg_u(&x, NH);
     arg_u(&x, (unsigned)kts);
     arg_u(&x, in->stride);
     arg_u(&x, in->head_stride);
@@ -244,8 +245,8 @@ dcl_status dcl_attn_split(dcl_attn *a, unsigned T, unsigned NH, const dcl_attn_q
     arg_m(&x, k);
     arg_m(&x, v);
     arg_m(&x, a->kt);
-    size_t g[2] = {kts, NH};
-    return launch(&x, "dcl_fa_split", 2, g, NULL);
+    size_t g[1] = {kts}, l[1] = {a->kw}; /* kts is a multiple of kw */
+    return launch(&x, "dcl_fa_split", 1, g, l);
 }
 
 dcl_status dcl_attn_fused(dcl_attn *a, unsigned T, unsigned NH, unsigned ctx_stride, cl_mem q, cl_mem k, cl_mem v,
