@@ -9,9 +9,9 @@
    ONNX Runtime's CPU provider (graph optimisations on, --threads intra-op threads). Before any
    timing, ONNX Runtime's and debertacl's last_hidden_state are compared with transformers' for
    every shape (ONNX Runtime must agree within --ort-tol, 1e-4).
-3. Rounds: per shape, `--rounds` times: debertacl, ONNX Runtime, transformers (one forward each,
-   wall clock around the call; debertacl's includes its clFinish and the read-back), after
-   `--warmup` untimed rounds. Reported: the median of the per-round ratios debertacl/ORT and
+3. Rounds: per shape, `--rounds` times: debertacl, ONNX Runtime, transformers (`--reps` forwards
+   each, back to back, the median of them as the round's figure; wall clock around the call;
+   debertacl's includes its clFinish and the read-back), after `--warmup` untimed rounds. Reported: the median of the per-round ratios debertacl/ORT and
    debertacl/transformers, and each implementation's median time; also the process CPU time of
    each call (all threads; spinning worker threads count) and the load average before/after, as
    a hint of how busy the machine was.
@@ -132,6 +132,7 @@ def main():
     ap.add_argument("--device", default=None, help="debertacl device spec (pocl, intel, ...)")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--reps", type=int, default=3, help="forwards per implementation per round (median)")
     ap.add_argument("--gemm", action="store_true", help="also the GEMM sum against numpy's BLAS")
     ap.add_argument("--skip-torch", action="store_true", help="no transformers timing (still the reference)")
     ap.add_argument("--ort-tol", type=float, default=1e-4)
@@ -170,7 +171,7 @@ def main():
     maxb, maxl = max(b for b, _ in shapes), max(l for _, l in shapes)
     ours = Debertacl(args.lib, work, args.device, maxb, maxl, args.gemm)
     rng = np.random.default_rng(0)
-    report = dict(tool="bench_ort.py", preset=args.preset, threads=args.threads, rounds=args.rounds,
+    report = dict(tool="bench_ort.py", preset=args.preset, threads=args.threads, rounds=args.rounds, reps=args.reps,
                   warmup=args.warmup, torch=torch.__version__, transformers=transformers.__version__,
                   onnxruntime=ort.__version__, debertacl_device=ours.device,
                   env={k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS")},
@@ -207,14 +208,16 @@ def main():
         for r in range(args.warmup + args.rounds):
             for name, fn in impls:
                 time.sleep(QUIET_S)  # let the previous runtime's worker threads go idle
-                c0 = time.process_time()
-                t0 = time.perf_counter()
-                fn()
-                dt = time.perf_counter() - t0
-                dc = time.process_time() - c0
+                dts, dcs = [], []
+                for _ in range(args.reps):  # back to back; the round's figure is their median
+                    c0 = time.process_time()
+                    t0 = time.perf_counter()
+                    fn()
+                    dts.append(time.perf_counter() - t0)
+                    dcs.append(time.process_time() - c0)
                 if r >= args.warmup:
-                    times[name].append(dt)
-                    cpu[name].append(dc)
+                    times[name].append(statistics.median(dts))
+                    cpu[name].append(statistics.median(dcs))
         row = dict(batch=B, length=L, max_abs_diff_ort_vs_transformers=ort_err,
                    max_abs_diff_debertacl_vs_transformers=ours_err,
                    load_average=[load0, os.getloadavg()[0]],
