@@ -392,19 +392,21 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                 float rel[FA_KW];
                 __global const float *c2p_row = c2p + ((size_t)h * T + q0 + min(r, nq - 1)) * NSR;
                 const int *slr = sl + r + FA_KW - 1; /* slr[-c]: slot of key j0 + c */
-                fk_vec cv = (fk_vec)0.0f;
+                /* s + c2p, then + p2c, on every path alike: a block's result does not depend on
+                 * which path it took (nor, so, on the batch around the sequence) */
                 if (use_c2p && lin) {
-                    cv = FK_LOAD(0, c2p_row + sl[0] + r);
+                    fk_vec cv = FK_LOAD(0, c2p_row + sl[0] + r);
 #if FA_KW == 16
                     cv = shuffle(cv, (uint16)(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0));
 #else
                     cv = shuffle(cv, (uint8)(7, 6, 5, 4, 3, 2, 1, 0));
 #endif
+                    s[r] += cv;
                 } else if (use_c2p) {
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = c2p_row[slr[-(int)c]];
-                    cv = FK_LOAD(0, rel);
+                    s[r] += FK_LOAD(0, rel);
                 }
 #if FK_P2C_T
                 const int p2c_gather = use_p2c && !(lin && nk == FA_KW);
@@ -415,9 +417,8 @@ dcl_fused_attention_rb(const uint T, const uint NH, const uint ctx_stride, __glo
                     _Pragma("unroll")
                     for (uint c = 0; c < FA_KW; c++)
                         rel[c] = pk[c][slr[-(int)c]];
-                    cv += FK_LOAD(0, rel);
+                    s[r] += FK_LOAD(0, rel);
                 }
-                s[r] += cv;
             }
 #if FK_P2C_T
             if (use_p2c && lin && nk == FA_KW) {
