@@ -192,44 +192,35 @@ dcl_fused_attention(const uint T, const uint NH, const uint ctx_stride, __global
 #ifndef FA_KW
 #define FA_KW 16 /* keys per block = vector width: 8 or 16 */
 #endif
+/* horizontal maximum and sum of 8 lanes; the 16-lane ones fold their halves first */
+static inline float fk_hmax8(float8 v)
+{
+    float4 a = fmax(v.lo, v.hi);
+    float2 b = fmax(a.lo, a.hi);
+    return fmax(b.lo, b.hi);
+}
+static inline float fk_hsum8(float8 v)
+{
+    float4 a = v.lo + v.hi;
+    float2 b = a.lo + a.hi;
+    return b.lo + b.hi;
+}
 #if FA_KW == 8
 typedef float8 fk_vec;
 typedef int8 fk_ivec;
 #define FK_LOAD vload8
 #define FK_STORE vstore8
 #define FK_LANES ((fk_ivec)(0, 1, 2, 3, 4, 5, 6, 7))
-static inline float fk_hmax(float8 v)
-{
-    float4 a = fmax(v.lo, v.hi);
-    float2 b = fmax(a.lo, a.hi);
-    return fmax(b.lo, b.hi);
-}
-static inline float fk_hsum(float8 v)
-{
-    float4 a = v.lo + v.hi;
-    float2 b = a.lo + a.hi;
-    return b.lo + b.hi;
-}
+#define fk_hmax fk_hmax8
+#define fk_hsum fk_hsum8
 #elif FA_KW == 16
 typedef float16 fk_vec;
 typedef int16 fk_ivec;
 #define FK_LOAD vload16
 #define FK_STORE vstore16
 #define FK_LANES ((fk_ivec)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
-static inline float fk_hmax(float16 v)
-{
-    float8 a = fmax(v.lo, v.hi);
-    float4 b = fmax(a.lo, a.hi);
-    float2 c = fmax(b.lo, b.hi);
-    return fmax(c.lo, c.hi);
-}
-static inline float fk_hsum(float16 v)
-{
-    float8 a = v.lo + v.hi;
-    float4 b = a.lo + a.hi;
-    float2 c = b.lo + b.hi;
-    return c.lo + c.hi;
-}
+static inline float fk_hmax(float16 v) { return fk_hmax8(fmax(v.lo, v.hi)); }
+static inline float fk_hsum(float16 v) { return fk_hsum8(v.lo + v.hi); }
 #else
 #error "FA_KW must be 8 or 16"
 #endif
